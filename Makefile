@@ -1,0 +1,149 @@
+# growth: memory-growth profiler. `make help` lists the targets.
+# Outputs go to build/. V=1 shows the commands; SANITIZE=address,undefined builds the analyzer
+# and the unit tests with sanitizers (libgrowth.so never gets ASan: it would interpose malloc
+# under ASan's own interposer).
+
+CC      ?= cc
+CXX     ?= c++
+GO      ?= go
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   := build
+VERSION := 0.1.0
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKGS := libunwind libzstd libdw
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+UNWIND_LIBS := $(shell pkg-config --libs libunwind 2>/dev/null)
+ZSTD_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null)
+DW_LIBS := $(shell pkg-config --libs libdw 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wundef \
+	-Wformat=2 -Wcast-align -Wvla -Wwrite-strings -Wno-format-nonliteral
+BASE_CFLAGS := -std=gnu11 -g -O2 $(WARN) -Icommon $(PKG_CFLAGS) -DGRW_VERSION='"$(VERSION)"' \
+	-D_GNU_SOURCE
+CFLAGS ?=
+LDFLAGS ?=
+
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+COMMON_SRC   := $(wildcard common/*.c)
+PRELOAD_SRC  := $(wildcard preload/*.c)
+ANALYZER_SRC := $(wildcard analyzer/*.c)
+
+PRELOAD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+	-fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc \
+	-fexceptions -pthread -Ipreload -DUNW_LOCAL_ONLY $(CFLAGS)
+ANALYZER_CFLAGS := $(BASE_CFLAGS) -Ianalyzer -pthread $(SAN_FLAGS) $(CFLAGS)
+
+PRELOAD_OBJ  := $(patsubst %.c,$(BUILD)/obj/pic/%.o,$(PRELOAD_SRC) $(COMMON_SRC))
+ANALYZER_OBJ := $(patsubst %.c,$(BUILD)/obj/exe/%.o,$(ANALYZER_SRC) $(COMMON_SRC))
+
+.PHONY: all deps demo test test-unit test-e2e stress fuzz bench install uninstall clean help \
+	programs check-deps format
+
+all: $(BUILD)/libgrowth.so $(BUILD)/growth
+
+help:
+	@echo 'make            build build/libgrowth.so and build/growth'
+	@echo 'make deps       install missing build and test dependencies (apt-get; needs root)'
+	@echo 'make demo       run the bundled recorder demo under growth and print its report'
+	@echo 'make test       unit and end-to-end tests (what CI runs), about 5 minutes'
+	@echo 'make stress     the long host-robustness suite'
+	@echo 'make fuzz       fuzz the trace reader (FUZZ_SECONDS=60)'
+	@echo 'make bench      overhead against an uninstrumented run, using ../shared/bench'
+	@echo 'make install    install into $$(DESTDIR)$$(PREFIX); make uninstall removes it'
+	@echo 'options: V=1 (show commands), SANITIZE=address,undefined (analyzer and unit tests)'
+
+# --- dependencies -----------------------------------------------------------------------------
+deps:
+	$(Q)sh tests/deps.sh install
+
+check-deps:
+	$(Q)sh tests/deps.sh check
+
+# --- the two products -------------------------------------------------------------------------
+$(BUILD)/obj/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  CC [pic] $<')
+	$(Q)$(CC) $(PRELOAD_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/exe/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  CC       $<')
+	$(Q)$(CC) $(ANALYZER_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libgrowth.so: $(PRELOAD_OBJ)
+	@$(if $(Q),echo '  LD       $@')
+	$(Q)$(CC) -shared -pthread -Wl,-z,defs -Wl,--version-script=preload/exports.map \
+		-o $@ $(PRELOAD_OBJ) $(UNWIND_LIBS) $(ZSTD_LIBS) -ldl $(LDFLAGS)
+
+$(BUILD)/growth: $(ANALYZER_OBJ)
+	@$(if $(Q),echo '  LD       $@')
+	$(Q)$(CC) $(SAN_FLAGS) -pthread -o $@ $(ANALYZER_OBJ) $(DW_LIBS) $(ZSTD_LIBS) -lstdc++ -lm \
+		$(LDFLAGS)
+
+-include $(PRELOAD_OBJ:.o=.d) $(ANALYZER_OBJ:.o=.d)
+
+# --- tests ------------------------------------------------------------------------------------
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+UNIT_COMMON_SRC := $(COMMON_SRC) $(filter-out analyzer/main.c,$(ANALYZER_SRC))
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_COMMON_SRC) $(wildcard common/*.h analyzer/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  CC       $@')
+	$(Q)$(CC) $(ANALYZER_CFLAGS) -Itests/unit -o $@ $< $(UNIT_COMMON_SRC) $(DW_LIBS) $(ZSTD_LIBS) \
+		-lstdc++ -lm $(LDFLAGS)
+
+programs: all
+	$(Q)$(MAKE) -s -C tests/programs BUILD=$(abspath $(BUILD))/tests/programs
+
+test-unit: $(UNIT_BIN)
+	$(Q)sh tests/unit/run.sh $(UNIT_BIN)
+
+test-e2e: all programs
+	$(Q)sh tests/e2e/run.sh
+
+test: deps
+	$(Q)$(MAKE) -s all
+	$(Q)$(MAKE) -s test-unit SANITIZE=address,undefined BUILD=$(BUILD)/san
+	$(Q)$(MAKE) -s test-e2e
+
+stress: all programs
+	$(Q)sh tests/stress/run.sh
+
+fuzz: all
+	$(Q)sh tests/fuzz/run.sh
+
+bench: all
+	$(Q)sh tests/bench.sh
+
+# --- demo -------------------------------------------------------------------------------------
+demo: deps
+	$(Q)$(MAKE) -s all
+	$(Q)$(MAKE) -s -C examples BUILD=$(abspath $(BUILD))/examples
+	$(Q)sh examples/demo.sh
+
+# --- install ----------------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/growth
+	install -m 0755 $(BUILD)/growth $(DESTDIR)$(PREFIX)/bin/growth
+	install -m 0755 $(BUILD)/libgrowth.so $(DESTDIR)$(PREFIX)/lib/growth/libgrowth.so
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/growth $(DESTDIR)$(PREFIX)/lib/growth/libgrowth.so
+	-rmdir $(DESTDIR)$(PREFIX)/lib/growth
+
+format:
+	clang-format -i common/*.[ch] preload/*.[ch] analyzer/*.[ch] tests/unit/*.[ch]
+
+clean:
+	rm -rf $(BUILD)
