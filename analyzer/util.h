@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by the analyzer's commands: quoting untrusted strings for text output,
+ * hex, and human-readable sizes. Pure functions over their arguments.
+ */
+#ifndef GRW_UTIL_H
+#define GRW_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Writes s[0..n) to f in double quotes, C-escaped: printable ASCII and valid UTF-8 pass through,
+ * quotes, backslashes, control characters and invalid bytes become escapes (\n, \x01). */
+void grw_fput_quoted(FILE *f, const char *s, size_t n);
+
+/* Writes n bytes as lower-case hex (no separators). */
+void grw_fput_hex(FILE *f, const uint8_t *p, size_t n);
+
+/* Formats a byte count as "1.5 MiB" / "812 B" into buf; returns buf. */
+char *grw_fmt_bytes(char *buf, size_t len, double bytes);
+
+/* Length of the valid UTF-8 sequence starting at s (at most n bytes), or 0 if invalid. */
+size_t grw_utf8_len(const unsigned char *s, size_t n);
+
+#endif
