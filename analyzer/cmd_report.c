@@ -1,12 +1,126 @@
 /* SPDX-License-Identifier: MIT */
-/* `growth report`: placeholder until the model lands. */
-#include "cli.h"
+/*
+ * `growth report [--format text|json] [-o FILE] [--all] TRACE`: reads the trace into the model,
+ * symbolizes the sites it shows, and writes the text or JSON report. A truncated or partly
+ * corrupt trace still gives a report (exit 0) that says where the data ends.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
 
-const char grw_report_help[] = "usage: growth report [--format text|json] [-o FILE] [--all] TRACE\n";
+#include "cli.h"
+#include "model.h"
+#include "report.h"
+#include "symbolize.h"
+
+const char grw_report_help[] =
+	"usage: growth report [--format text|json] [-o FILE] [--all] TRACE\n\n"
+	"Analyses a growth trace: which allocation sites kept growing (slope, when growth would\n"
+	"have been flagged, time until the memory limit), with their symbolized stacks (function,\n"
+	"file:line, inlined frames), and the sites holding the most memory at the end (the leaks\n"
+	"at exit when the program exited normally). A trace without an end record (the program was\n"
+	"killed or crashed) is analysed up to its last flush and marked truncated.\n\n"
+	"options:\n"
+	"  -f, --format FMT   text (default) or json\n"
+	"  -o, --output FILE  write the report to FILE instead of standard output\n"
+	"  -a, --all          text: list every site with its pattern, not only the largest\n"
+	"  -h, --help         this help\n\n"
+	"JSON: {\"version\":1, \"process\":{\"pid\",\"exe\",\"argv\"}, \"duration_s\", \"truncated\",\n"
+	"  \"end_reason\", \"memory_limit_bytes\", \"rss\":{\"peak_bytes\",\"end_bytes\"}, \"sites\":[{\"id\",\n"
+	"  \"kind\", \"growing\", \"pattern\", \"flagged_at_s\", \"slope_bytes_per_s\", \"live_bytes_end\",\n"
+	"  \"peak_live_bytes\", \"reserved_bytes_end\", \"allocs\", \"frees\", \"alloc_bytes\",\n"
+	"  \"time_to_limit_s\", \"frames\":[{\"function\",\"file\",\"line\",\"module\",\"address\"}]}]},\n"
+	"  sites growing first (steepest first), then by live bytes; frames innermost first.\n\n"
+	"examples:\n"
+	"  growth report growth.server.1234.zst\n"
+	"  growth report --all growth.server.1234.zst | less\n"
+	"  growth report --format json -o report.json growth.server.1234.zst\n"
+	"  growth report --format json growth.server.1234.zst | jq '.sites[] | select(.growing)'\n\n"
+	"exit status: 0 when a report was written (also for a truncated trace), 2 on a usage error\n"
+	"or a trace that cannot be read.\n";
 
 int grw_cmd_report(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return grw_usage_error("report", "not implemented yet");
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"all", no_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *format = "text", *out_path = NULL;
+	struct grw_report_opts ro = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:o:ah", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'a':
+			ro.all = true;
+			break;
+		case 'h':
+			fputs(grw_report_help, stdout);
+			return GRW_EXIT_OK;
+		case ':':
+			return grw_usage_error("report", "option '%s' needs an argument",
+					       argv[optind - 1]);
+		default:
+			return grw_usage_error("report", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	bool json = strcmp(format, "json") == 0;
+	if (!json && strcmp(format, "text") != 0)
+		return grw_usage_error("report", "unknown format '%s' (text or json)", format);
+	if (optind >= argc)
+		return grw_usage_error("report", "missing TRACE");
+	if (optind + 1 < argc)
+		return grw_usage_error("report", "unexpected argument '%s'", argv[optind + 1]);
+	ro.trace_path = argv[optind];
+
+	int ret = GRW_EXIT_USAGE;
+	struct grw_model m;
+	char err[768];
+	if (grw_model_load(&m, ro.trace_path, err, sizeof err)) {
+		fprintf(stderr, "%s\n", err);
+		return GRW_EXIT_USAGE;
+	}
+	if (m.read.end == GRW_READ_CORRUPT)
+		fprintf(stderr, "growth: %s: warning: %s\n", ro.trace_path, m.ending);
+
+	struct grw_symbolizer *sym = grw_sym_new(&m, stderr);
+	if (!sym) {
+		fprintf(stderr, "growth: out of memory\n");
+		goto out_model;
+	}
+	FILE *out = stdout;
+	if (out_path) {
+		out = fopen(out_path, "w");
+		if (!out) {
+			fprintf(stderr, "growth report: cannot write '%s': %s\n", out_path,
+				strerror(errno));
+			goto out_sym;
+		}
+	}
+	int e = json ? grw_report_json(out, &m, sym, &ro) : grw_report_text(out, &m, sym, &ro);
+	if (fflush(out) && !e)
+		e = -EIO;
+	if (out != stdout && fclose(out) && !e)
+		e = -EIO;
+	if (e) {
+		fprintf(stderr, "growth report: %s: %s\n", out_path ? out_path : "standard output",
+			e == -ENOMEM ? "out of memory" : "write error");
+		goto out_sym;
+	}
+	ret = GRW_EXIT_OK;
+out_sym:
+	grw_sym_free(sym);
+out_model:
+	grw_model_free(&m);
+	return ret;
 }

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JSON report. Field names and types are a contract (tests and users parse them): add
+ * fields freely, never rename or retype one. Strings from the trace are untrusted bytes:
+ * control characters are \u-escaped, valid UTF-8 passes through, each invalid byte becomes
+ * \u00XX (its Latin-1 reading), so the output is always valid JSON.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+static void jstr_n(FILE *f, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	fputc('"', f);
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc((int)c, f);
+			i++;
+		} else if (c == '\n') {
+			fputs("\\n", f);
+			i++;
+		} else if (c == '\t') {
+			fputs("\\t", f);
+			i++;
+		} else if (c == '\r') {
+			fputs("\\r", f);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+			i++;
+		} else {
+			size_t k = grw_utf8_len(s + i, n - i);
+			if (k == 0) {
+				fprintf(f, "\\u%04x", c);
+				i++;
+			} else {
+				fwrite(s + i, 1, k, f);
+				i += k;
+			}
+		}
+	}
+	fputc('"', f);
+}
+
+static void jstr(FILE *f, const char *s)
+{
+	if (s)
+		jstr_n(f, s, strlen(s));
+	else
+		fputs("null", f);
+}
+
+/* A finite number, or null. */
+static void jnum(FILE *f, double v, const char *fmt)
+{
+	if (isfinite(v))
+		fprintf(f, fmt, v);
+	else
+		fputs("null", f);
+}
+
+/* A time or duration that is negative when unknown: null then. */
+static void jtime(FILE *f, double v)
+{
+	if (v < 0 || !isfinite(v))
+		fputs("null", f);
+	else
+		fprintf(f, "%.3f", v);
+}
+
+static const char *limit_source(uint64_t s)
+{
+	switch (s) {
+	case GRW_LIMIT_CGROUP2:
+		return "cgroup2";
+	case GRW_LIMIT_CGROUP1:
+		return "cgroup1";
+	case GRW_LIMIT_MEMTOTAL:
+		return "memtotal";
+	case GRW_LIMIT_ENV:
+		return "env";
+	}
+	return NULL;
+}
+
+static void jseries(FILE *f, const struct grw_model_series *s)
+{
+	fprintf(f, "{\"peak_bytes\":%" PRIu64 ",\"end_bytes\":%" PRIu64 ",\"growing\":%s,",
+		s->peak_bytes, s->end_bytes, s->verdict.growing ? "true" : "false");
+	fputs("\"pattern\":", f);
+	jstr(f, grw_pattern_name(s->verdict.pattern));
+	fputs(",\"slope_bytes_per_s\":", f);
+	jnum(f, s->verdict.slope_bps, "%.3f");
+	fputc('}', f);
+}
+
+static void jargv(FILE *f, const struct grw_model *m)
+{
+	fputc('[', f);
+	for (uint64_t i = 0; i < m->argc; i++) {
+		if (i)
+			fputc(',', f);
+		jstr(f, m->argv[i]);
+	}
+	fputc(']', f);
+}
+
+static int jsite(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
+		 const struct grw_model_site *s)
+{
+	const struct grw_sym_frame *fr;
+	size_t n;
+	int e = grw_sym_site(sym, s, &fr, &n);
+	if (e)
+		return e;
+	fprintf(f, "{\"id\":%" PRIu64 ",\"kind\":\"%s\",\"growing\":%s,\"pattern\":", s->id,
+		s->kind == GRW_KIND_MMAP ? "mmap" : "heap", s->verdict.growing ? "true" : "false");
+	jstr(f, grw_pattern_name(s->verdict.pattern));
+	fputs(",\"flagged_at_s\":", f);
+	jtime(f, s->flagged_at_s);
+	fputs(",\"growth_start_s\":", f);
+	jtime(f, s->verdict.growing ? s->verdict.growth_start_s : -1);
+	fputs(",\"slope_bytes_per_s\":", f);
+	jnum(f, s->verdict.slope_bps, "%.3f");
+	fprintf(f,
+		",\"live_bytes_end\":%" PRIu64 ",\"peak_live_bytes\":%" PRIu64
+		",\"reserved_bytes_end\":%" PRIu64 ",\"allocs\":%" PRIu64 ",\"frees\":%" PRIu64
+		",\"alloc_bytes\":%" PRIu64 ",\"first_seen_s\":",
+		s->live_bytes, s->peak_live_bytes, s->reserved_bytes, s->allocs, s->frees,
+		s->alloc_bytes);
+	jtime(f, s->defined ? s->first_t_s : -1);
+	fputs(",\"time_to_limit_s\":", f);
+	jtime(f, s->time_to_limit_s);
+	fputs(",\"frames\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		fputs("{\"function\":", f);
+		jstr(f, fr[i].function);
+		fputs(",\"file\":", f);
+		jstr(f, fr[i].file);
+		fputs(",\"line\":", f);
+		if (fr[i].line > 0)
+			fprintf(f, "%d", fr[i].line);
+		else
+			fputs("null", f);
+		fputs(",\"module\":", f);
+		jstr(f, fr[i].module);
+		fprintf(f, ",\"address\":\"0x%" PRIx64 "\"", fr[i].address);
+		if (fr[i].module)
+			fprintf(f, ",\"offset\":\"0x%" PRIx64 "\"", fr[i].offset);
+		fprintf(f, ",\"inlined\":%s}", fr[i].inlined ? "true" : "false");
+	}
+	fputs("]}", f);
+	(void)m;
+	return 0;
+}
+
+int grw_report_json(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
+		    const struct grw_report_opts *o)
+{
+	size_t *order = NULL;
+	int e = grw_model_sort_sites(m, &order);
+	if (e)
+		return e;
+
+	fputs("{\"version\":1,\"growth_version\":", f);
+	jstr(f, m->growth_version);
+	fputs(",\"trace\":", f);
+	jstr(f, o->trace_path);
+	fprintf(f, ",\"process\":{\"pid\":%" PRIu64 ",\"ppid\":%" PRIu64 ",\"exe\":", m->hdr.pid,
+		m->hdr.ppid);
+	jstr(f, m->exe);
+	fputs(",\"argv\":", f);
+	jargv(f, m);
+	fprintf(f, ",\"start_unix_ns\":%" PRIu64 "},\"argv\":", m->hdr.start_unix_ns);
+	jargv(f, m);
+	fputs(",\"duration_s\":", f);
+	jnum(f, m->duration_s, "%.3f");
+	fprintf(f, ",\"truncated\":%s,\"truncation\":", m->truncated ? "true" : "false");
+	jstr(f, m->ending[0] ? m->ending : NULL);
+	fputs(",\"end_reason\":", f);
+	jstr(f, grw_model_end_reason(m));
+	fputs(",\"memory_limit_bytes\":", f);
+	if (grw_model_limit(m))
+		fprintf(f, "%" PRIu64, grw_model_limit(m));
+	else
+		fputs("null", f);
+	fputs(",\"memory_limit_source\":", f);
+	jstr(f, grw_model_limit(m) ? limit_source(m->hdr.mem_limit_source) : NULL);
+	fprintf(f,
+		",\"interval_ms\":%" PRIu64 ",\"sampled\":%s,\"snapshots\":%" PRIu64
+		",\"rss\":",
+		m->hdr.interval_ms, m->hdr.flags & GRW_HDR_FLAG_SAMPLED ? "true" : "false",
+		m->snapshots);
+	jseries(f, &m->rss);
+	fputs(",\"tracked\":", f);
+	jseries(f, &m->total);
+	fprintf(f, ",\"untracked\":{\"allocs\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+		m->untracked_allocs, m->untracked_bytes);
+	size_t nleak = 0;
+	uint64_t live = grw_report_live_total(m, &nleak);
+	fputs(",\"leaks_at_exit_bytes\":", f);
+	if (m->end_seen && m->end_reason == GRW_END_EXIT)
+		fprintf(f, "%" PRIu64, live);
+	else
+		fputs("null", f);
+	fputs(",\"notes\":[", f);
+	for (size_t i = 0; i < m->nnotes; i++) {
+		fprintf(f, "%s{\"t_s\":%.3f,\"text\":", i ? "," : "", m->notes[i].t_s);
+		jstr(f, m->notes[i].text);
+		fputc('}', f);
+	}
+	fputs("],\"warnings\":[", f);
+	for (size_t i = 0; i < m->nwarns; i++) {
+		const struct grw_model_warn *w = &m->warns[i];
+		fprintf(f,
+			"%s{\"t_s\":%.3f,\"site\":%" PRIu64 ",\"live_bytes\":%" PRIu64
+			",\"slope_bytes_per_s\":%" PRId64 ",\"time_to_limit_s\":",
+			i ? "," : "", w->t_s, w->site_id, w->live_bytes, w->slope_bytes_per_s);
+		if (w->time_to_limit_s)
+			fprintf(f, "%" PRIu64, w->time_to_limit_s);
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	fputs("],\"sites\":[", f);
+	for (size_t i = 0; i < m->nsites; i++) {
+		if (i)
+			fputc(',', f);
+		e = jsite(f, m, sym, &m->sites[order[i]]);
+		if (e)
+			goto out_free;
+	}
+	fputs("]}\n", f);
+	if (ferror(f))
+		e = -EIO;
+out_free:
+	free(order);
+	return e;
+}
