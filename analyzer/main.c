@@ -5,7 +5,6 @@
  * 2 usage error or unreadable input.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,17 +24,6 @@ static const struct subcmd subcmds[] = {
 	 grw_report_help},
 	{"dump", grw_cmd_dump, "print every record of a trace as text", grw_dump_help},
 };
-
-int grw_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "growth%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see 'growth%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
-	return GRW_EXIT_USAGE;
-}
 
 static void usage(FILE *f)
 {

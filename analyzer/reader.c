@@ -135,6 +135,7 @@ static int parse_frame(struct rd *r)
 		rec.index = info->records + 1;
 		rec.frame = frame;
 		rec.file_offset = r->frame_file_off;
+		size_t left = grw_cur_left(&s);
 		int k = grw_dec_record(&s, &rec.type, &rec.payload);
 		if (k == 0)
 			break;
@@ -144,7 +145,7 @@ static int parse_frame(struct rd *r)
 				 "(frame %llu at file offset %llu): %s",
 				 (unsigned long long)rec.index, (unsigned long long)rec.offset,
 				 (unsigned long long)frame, (unsigned long long)r->frame_file_off,
-				 grw_cur_left(&s) < GRW_REC_HDR_LEN
+				 left < GRW_REC_HDR_LEN
 					 ? "record header cut short at the end of its frame"
 					 : "record length runs past the end of its frame");
 			return corrupt(r, what);
@@ -171,6 +172,11 @@ static int parse_frame(struct rd *r)
 			}
 		}
 		int e = r->fn(r->ctx, &rec);
+		if (e == GRW_READ_STOP) {
+			info->records++;
+			r->header_seen = true;
+			return 1;
+		}
 		if (e == -EBADMSG) {
 			snprintf(what, sizeof what,
 				 "corrupt record %llu (%s) at byte %llu of the decompressed stream "

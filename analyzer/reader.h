@@ -26,8 +26,10 @@ struct grw_rec {
 	const char *why;         /* the callback may set this when it returns -EBADMSG */
 };
 
-/* Returns 0 to go on, -EBADMSG when the payload is corrupt (reading stops there, set r->why),
- * or another negative errno for a fatal error (e.g. -ENOMEM). */
+/* Returns 0 to go on, GRW_READ_STOP to end the pass here (not an error: e.g. only the header
+ * was wanted), -EBADMSG when the payload is corrupt (reading stops there, set r->why), or
+ * another negative errno for a fatal error (e.g. -ENOMEM). */
+#define GRW_READ_STOP 1
 typedef int (*grw_rec_fn)(void *ctx, struct grw_rec *r);
 
 enum grw_read_end {
