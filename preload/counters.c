@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-thread counter blocks. A slot is found through two small directories (top -> mid ->
+ * chunk of 256 slots), allocated on demand by the owner and published with release stores, so
+ * the writer can walk them while the owner writes. The owner updates its slots with relaxed
+ * load+store (no read-modify-write, no shared line); the writer sums under the block-list lock,
+ * which is also what thread exit takes to fold its block into the retired block.
+ */
+#include "counters.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "ialloc.h"
+#include "state.h"
+
+#define CHUNK_SHIFT 8
+#define CHUNK (1u << CHUNK_SHIFT)  /* slots per chunk */
+#define MID_SHIFT 6
+#define MID (1u << MID_SHIFT)      /* chunks per mid directory */
+#define TOP (GRW_MAX_SITES / (CHUNK * MID))
+
+struct chunk {
+	struct grw_cslot slot[CHUNK];
+};
+
+struct mid {
+	struct chunk *chunk[MID];
+};
+
+struct grw_tblock {
+	struct grw_tblock *next, *prev; /* list of live blocks, under list_mu */
+	struct mid *top[TOP];
+	struct grw_site_cache cache;
+};
+
+static pthread_mutex_t list_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct grw_tblock *blocks;   /* live blocks (threads that recorded and did not exit) */
+static struct grw_tblock retired;   /* exited threads and late events; atomic adds only */
+static pthread_key_t key;
+static uint64_t untracked_allocs, untracked_bytes; /* atomic */
+
+static __thread struct grw_tblock *t_block;
+static __thread int t_dead; /* this thread's block was folded: use the retired block */
+
+static void thread_exit(void *arg);
+
+int grw_counters_init(void)
+{
+	return -pthread_key_create(&key, thread_exit);
+}
+
+struct grw_site_cache *grw_counters_cache(struct grw_tblock *b)
+{
+	return b ? &b->cache : NULL;
+}
+
+struct grw_tblock *grw_counters_self(void)
+{
+	struct grw_tblock *b = t_block;
+	if (__builtin_expect(b != NULL, 1) || t_dead)
+		return b;
+	b = grw_icalloc(sizeof *b);
+	if (!b)
+		return NULL;
+	pthread_mutex_lock(&list_mu);
+	b->next = blocks;
+	if (blocks)
+		blocks->prev = b;
+	blocks = b;
+	pthread_mutex_unlock(&list_mu);
+	t_block = b;
+	pthread_setspecific(key, b); /* may allocate: we run under the guard */
+	return b;
+}
+
+/* The slot of site in b, allocating its chunk when create; NULL when absent or out of memory.
+ * Only b's owner creates, except for the retired block, which is shared (hence the CAS). */
+static struct grw_cslot *slot_of(struct grw_tblock *b, uint32_t site, bool create)
+{
+	uint32_t t = site >> (CHUNK_SHIFT + MID_SHIFT);
+	uint32_t m = (site >> CHUNK_SHIFT) & (MID - 1);
+	if (t >= TOP)
+		return NULL;
+	struct mid *md = __atomic_load_n(&b->top[t], __ATOMIC_ACQUIRE);
+	if (!md) {
+		if (!create)
+			return NULL;
+		struct mid *n = grw_icalloc(sizeof *n);
+		if (!n)
+			return NULL;
+		if (!__atomic_compare_exchange_n(&b->top[t], &md, n, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			grw_ifree(n, sizeof *n);
+		} else {
+			md = n;
+		}
+	}
+	struct chunk *c = __atomic_load_n(&md->chunk[m], __ATOMIC_ACQUIRE);
+	if (!c) {
+		if (!create)
+			return NULL;
+		struct chunk *n = grw_icalloc(sizeof *n);
+		if (!n)
+			return NULL;
+		if (!__atomic_compare_exchange_n(&md->chunk[m], &c, n, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			grw_ifree(n, sizeof *n);
+		} else {
+			c = n;
+		}
+	}
+	return &c->slot[site & (CHUNK - 1)];
+}
+
+static inline void own_add(uint64_t *p, uint64_t d)
+{
+	if (d)
+		__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
+}
+
+static inline void shared_add(uint64_t *p, uint64_t d)
+{
+	if (d)
+		__atomic_fetch_add(p, d, __ATOMIC_RELAXED);
+}
+
+void grw_counters_add(struct grw_tblock *b, uint32_t site, uint64_t allocs, uint64_t frees,
+		      uint64_t alloc_bytes, uint64_t freed_bytes)
+{
+	struct grw_cslot *s;
+	if (__builtin_expect(b != NULL, 1) && (s = slot_of(b, site, true)) != NULL) {
+		own_add(&s->allocs, allocs);
+		own_add(&s->frees, frees);
+		own_add(&s->alloc_bytes, alloc_bytes);
+		own_add(&s->freed_bytes, freed_bytes);
+		return;
+	}
+	s = slot_of(&retired, site, true);
+	if (!s) {
+		grw_counters_untracked(alloc_bytes);
+		return;
+	}
+	shared_add(&s->allocs, allocs);
+	shared_add(&s->frees, frees);
+	shared_add(&s->alloc_bytes, alloc_bytes);
+	shared_add(&s->freed_bytes, freed_bytes);
+}
+
+/* Adds every slot of b below n into out (out == NULL: into the retired block). */
+static void fold(struct grw_tblock *b, struct grw_cslot *out, uint32_t n)
+{
+	for (uint32_t t = 0; t < TOP; t++) {
+		struct mid *md = __atomic_load_n(&b->top[t], __ATOMIC_ACQUIRE);
+		if (!md)
+			continue;
+		for (uint32_t m = 0; m < MID; m++) {
+			struct chunk *c = __atomic_load_n(&md->chunk[m], __ATOMIC_ACQUIRE);
+			if (!c)
+				continue;
+			uint32_t base = (t << (CHUNK_SHIFT + MID_SHIFT)) | (m << CHUNK_SHIFT);
+			for (uint32_t i = 0; i < CHUNK; i++) {
+				uint32_t id = base + i;
+				if (out && id >= n)
+					return;
+				struct grw_cslot v = {
+					__atomic_load_n(&c->slot[i].allocs, __ATOMIC_RELAXED),
+					__atomic_load_n(&c->slot[i].frees, __ATOMIC_RELAXED),
+					__atomic_load_n(&c->slot[i].alloc_bytes, __ATOMIC_RELAXED),
+					__atomic_load_n(&c->slot[i].freed_bytes, __ATOMIC_RELAXED),
+				};
+				if (!(v.allocs | v.frees | v.alloc_bytes | v.freed_bytes))
+					continue;
+				if (out) {
+					out[id].allocs += v.allocs;
+					out[id].frees += v.frees;
+					out[id].alloc_bytes += v.alloc_bytes;
+					out[id].freed_bytes += v.freed_bytes;
+				} else {
+					grw_counters_add(NULL, id, v.allocs, v.frees, v.alloc_bytes,
+							 v.freed_bytes);
+				}
+			}
+		}
+	}
+}
+
+static void free_block(struct grw_tblock *b)
+{
+	for (uint32_t t = 0; t < TOP; t++) {
+		struct mid *md = b->top[t];
+		if (!md)
+			continue;
+		for (uint32_t m = 0; m < MID; m++)
+			grw_ifree(md->chunk[m], sizeof(struct chunk));
+		grw_ifree(md, sizeof *md);
+	}
+	grw_ifree(b, sizeof *b);
+}
+
+static void thread_exit(void *arg)
+{
+	struct grw_tblock *b = arg;
+	int saved = grw_in_growth;
+	grw_in_growth = 1;
+	pthread_mutex_lock(&list_mu);
+	fold(b, NULL, 0);
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		blocks = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+	pthread_mutex_unlock(&list_mu);
+	t_block = NULL;
+	t_dead = 1;
+	free_block(b);
+	grw_in_growth = saved;
+}
+
+void grw_counters_sum(struct grw_cslot *out, uint32_t n)
+{
+	pthread_mutex_lock(&list_mu);
+	for (struct grw_tblock *b = blocks; b; b = b->next)
+		fold(b, out, n);
+	fold(&retired, out, n);
+	pthread_mutex_unlock(&list_mu);
+}
+
+void grw_counters_untracked(uint64_t bytes)
+{
+	__atomic_fetch_add(&untracked_allocs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&untracked_bytes, bytes, __ATOMIC_RELAXED);
+}
+
+void grw_counters_untracked_get(uint64_t *allocs, uint64_t *bytes)
+{
+	*allocs = __atomic_load_n(&untracked_allocs, __ATOMIC_RELAXED);
+	*bytes = __atomic_load_n(&untracked_bytes, __ATOMIC_RELAXED);
+}
+
+void grw_counters_lock(void)
+{
+	pthread_mutex_lock(&list_mu);
+}
+
+void grw_counters_unlock(void)
+{
+	pthread_mutex_unlock(&list_mu);
+}
+
+void grw_counters_reinit(void)
+{
+	pthread_mutex_init(&list_mu, NULL);
+}

@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The exported symbols, and nothing else. Every wrapper has the shape of docs/design.md: make
+ * sure the real function is resolved (the bootstrap arena or the raw syscall serve the calls
+ * dlsym makes), pass straight through when this thread is already inside growth, record a free
+ * before the real call, call it, save errno, record with the guard set, restore errno.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bootstrap.h"
+#include "hooks_list.h"
+#include "record.h"
+#include "state.h"
+#include "unwind.h"
+#include "writer.h"
+
+#define GRW_EXPORT __attribute__((visibility("default")))
+
+/* The exported prototypes, generated from the one list. */
+#define X(name, ret, params) GRW_EXPORT ret name params;
+GRW_HOOKS(X)
+#undef X
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Shared bodies */
+
+static inline void rec_alloc(void *p, size_t n)
+{
+	int saved = errno;
+	grw_in_growth = 1;
+	grw_record_alloc(p, n);
+	grw_in_growth = 0;
+	errno = saved;
+}
+
+static inline void rec_free(void *p)
+{
+	int saved = errno;
+	grw_in_growth = 1;
+	grw_record_free(p, NULL);
+	grw_in_growth = 0;
+	errno = saved;
+}
+
+static inline void *do_malloc(size_t n)
+{
+	if (unlikely(!grw_real_ensure()))
+		return grw_arena_alloc(n, 0);
+	if (grw_in_growth)
+		return grw_real.malloc(n);
+	void *r = grw_real.malloc(n);
+	if (r && grw_enabled())
+		rec_alloc(r, n);
+	return r;
+}
+
+static inline void do_free(void *p)
+{
+	if (!p || grw_arena_owns(p))
+		return;
+	if (unlikely(!grw_real_ensure()))
+		return; /* cannot happen for a pointer libc gave out; leak rather than crash */
+	if (!grw_in_growth && grw_enabled())
+		rec_free(p);
+	grw_real.free(p);
+}
+
+/* An aligned allocation through fn (memalign-like: alignment, size). */
+static inline void *do_aligned(void *(*fn)(size_t, size_t), size_t al, size_t n)
+{
+	if (unlikely(!grw_real_ensure()))
+		return grw_arena_alloc(n, al);
+	if (grw_in_growth)
+		return fn(al, n);
+	void *r = fn(al, n);
+	if (r && grw_enabled())
+		rec_alloc(r, n);
+	return r;
+}
+
+/* realloc and reallocarray: the free is recorded first (another thread may get p as soon as
+ * the real call returns), and undone if the call fails. */
+static void *do_realloc(void *p, size_t n, void *(*real_call)(void *, size_t, size_t),
+			size_t nmemb, size_t size)
+{
+	if (grw_arena_owns(p)) {
+		size_t old = grw_arena_size(p);
+		if (n == 0)
+			return NULL; /* like glibc: realloc(p, 0) frees (arena blocks are never reused) */
+		void *q = do_malloc(n);
+		if (q)
+			memcpy(q, p, old < n ? old : n);
+		return q;
+	}
+	if (unlikely(!grw_real_ensure()))
+		return p ? NULL : grw_arena_alloc(n, 0);
+	if (grw_in_growth || !grw_enabled() || !p)
+		return real_call(p, nmemb, size);
+	struct grw_block was;
+	int saved = errno;
+	grw_in_growth = 1;
+	bool had = grw_record_free(p, &was);
+	grw_in_growth = 0;
+	errno = saved;
+	void *r = real_call(p, nmemb, size);
+	saved = errno;
+	grw_in_growth = 1;
+	if (r)
+		grw_record_alloc(r, n);
+	else if (had && n != 0)
+		grw_record_unfree(p, &was); /* failed: p is still live */
+	/* r == NULL with n == 0: glibc freed p, as recorded */
+	grw_in_growth = 0;
+	errno = saved;
+	return r;
+}
+
+static void *call_realloc(void *p, size_t nmemb, size_t size)
+{
+	(void)size;
+	return grw_real.realloc(p, nmemb);
+}
+
+static void *call_reallocarray(void *p, size_t nmemb, size_t size)
+{
+	return grw_real.reallocarray(p, nmemb, size);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The malloc family */
+
+void *malloc(size_t n)
+{
+	return do_malloc(n);
+}
+
+void free(void *p)
+{
+	do_free(p);
+}
+
+void *calloc(size_t nmemb, size_t size)
+{
+	size_t n;
+	if (unlikely(!grw_real_ensure())) {
+		if (__builtin_mul_overflow(nmemb, size, &n)) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		return grw_arena_alloc(n, 0); /* static storage: already zero */
+	}
+	if (grw_in_growth)
+		return grw_real.calloc(nmemb, size);
+	void *r = grw_real.calloc(nmemb, size);
+	if (r && grw_enabled())
+		rec_alloc(r, nmemb * size);
+	return r;
+}
+
+void *realloc(void *p, size_t n)
+{
+	return do_realloc(p, n, call_realloc, n, 0);
+}
+
+void *reallocarray(void *p, size_t nmemb, size_t size)
+{
+	size_t n;
+	if (__builtin_mul_overflow(nmemb, size, &n)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (grw_real_ensure() && !grw_real.reallocarray)
+		return do_realloc(p, n, call_realloc, n, 0);
+	return do_realloc(p, n, call_reallocarray, nmemb, size);
+}
+
+int posix_memalign(void **out, size_t al, size_t n)
+{
+	if (unlikely(!grw_real_ensure())) {
+		if (al < sizeof(void *) || (al & (al - 1)))
+			return EINVAL;
+		void *p = grw_arena_alloc(n, al);
+		if (!p)
+			return ENOMEM;
+		*out = p;
+		return 0;
+	}
+	if (grw_in_growth)
+		return grw_real.posix_memalign(out, al, n);
+	int saved = errno;
+	int rc = grw_real.posix_memalign(out, al, n);
+	if (rc == 0 && grw_enabled())
+		rec_alloc(*out, n);
+	errno = saved;
+	return rc;
+}
+
+static void *call_aligned_alloc(size_t al, size_t n)
+{
+	return grw_real.aligned_alloc(al, n);
+}
+
+static void *call_memalign(size_t al, size_t n)
+{
+	return grw_real.memalign(al, n);
+}
+
+static void *call_valloc(size_t al, size_t n)
+{
+	(void)al;
+	return grw_real.valloc(n);
+}
+
+static void *call_pvalloc(size_t al, size_t n)
+{
+	(void)al;
+	return grw_real.pvalloc(n);
+}
+
+void *aligned_alloc(size_t al, size_t n)
+{
+	return do_aligned(call_aligned_alloc, al, n);
+}
+
+void *memalign(size_t al, size_t n)
+{
+	return do_aligned(call_memalign, al, n);
+}
+
+void *valloc(size_t n)
+{
+	return do_aligned(call_valloc, 4096, n);
+}
+
+void *pvalloc(size_t n)
+{
+	return do_aligned(call_pvalloc, 4096, n);
+}
+
+size_t malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	if (grw_arena_owns(p))
+		return grw_arena_size(p);
+	if (unlikely(!grw_real_ensure()))
+		return 0;
+	return grw_real.malloc_usable_size(p);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* C++ operators. new allocates on our tracked malloc path; only when that fails does it call
+ * the real operator new, which runs the new_handler and throws std::bad_alloc (or returns NULL
+ * for nothrow), outside the guard. delete is free. */
+
+typedef void *(*new_fn)(size_t);
+typedef void *(*new_nt_fn)(size_t, const void *);
+typedef void *(*new_al_fn)(size_t, size_t);
+typedef void *(*new_al_nt_fn)(size_t, size_t, const void *);
+
+/* The real operator (libstdc++ may have come with a dlopen after we resolved). */
+static void *real_op(void **slot, const char *name)
+{
+	void *f = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	if (!f) {
+		f = grw_bootstrap_lookup(name);
+		__atomic_store_n(slot, f, __ATOMIC_RELAXED);
+	}
+	return f;
+}
+
+#define NEW_PLAIN(name)                                                                            \
+	void *name(size_t n)                                                                       \
+	{                                                                                          \
+		void *p = do_malloc(n);                                                            \
+		if (__builtin_expect(p != NULL, 1))                                                \
+			return p;                                                                  \
+		new_fn f = (new_fn)real_op((void **)&grw_real.name, #name);                        \
+		return f ? f(n) : NULL;                                                            \
+	}
+
+#define NEW_NOTHROW(name)                                                                          \
+	void *name(size_t n, const void *nt)                                                       \
+	{                                                                                          \
+		void *p = do_malloc(n);                                                            \
+		if (__builtin_expect(p != NULL, 1))                                                \
+			return p;                                                                  \
+		new_nt_fn f = (new_nt_fn)real_op((void **)&grw_real.name, #name);                  \
+		return f ? f(n, nt) : NULL;                                                        \
+	}
+
+static inline void *new_aligned(size_t n, size_t al)
+{
+	if (al < sizeof(void *))
+		al = sizeof(void *);
+	return do_aligned(call_memalign, al, n ? n : 1);
+}
+
+#define NEW_ALIGNED(name)                                                                          \
+	void *name(size_t n, size_t al)                                                            \
+	{                                                                                          \
+		void *p = new_aligned(n, al);                                                      \
+		if (__builtin_expect(p != NULL, 1))                                                \
+			return p;                                                                  \
+		new_al_fn f = (new_al_fn)real_op((void **)&grw_real.name, #name);                  \
+		return f ? f(n, al) : NULL;                                                        \
+	}
+
+#define NEW_ALIGNED_NOTHROW(name)                                                                  \
+	void *name(size_t n, size_t al, const void *nt)                                            \
+	{                                                                                          \
+		void *p = new_aligned(n, al);                                                      \
+		if (__builtin_expect(p != NULL, 1))                                                \
+			return p;                                                                  \
+		new_al_nt_fn f = (new_al_nt_fn)real_op((void **)&grw_real.name, #name);            \
+		return f ? f(n, al, nt) : NULL;                                                    \
+	}
+
+NEW_PLAIN(_Znwm)
+NEW_PLAIN(_Znam)
+NEW_NOTHROW(_ZnwmRKSt9nothrow_t)
+NEW_NOTHROW(_ZnamRKSt9nothrow_t)
+NEW_ALIGNED(_ZnwmSt11align_val_t)
+NEW_ALIGNED(_ZnamSt11align_val_t)
+NEW_ALIGNED_NOTHROW(_ZnwmSt11align_val_tRKSt9nothrow_t)
+NEW_ALIGNED_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t)
+
+void _ZdlPv(void *p)
+{
+	do_free(p);
+}
+
+void _ZdaPv(void *p)
+{
+	do_free(p);
+}
+
+void _ZdlPvm(void *p, size_t n)
+{
+	(void)n;
+	do_free(p);
+}
+
+void _ZdaPvm(void *p, size_t n)
+{
+	(void)n;
+	do_free(p);
+}
+
+void _ZdlPvSt11align_val_t(void *p, size_t al)
+{
+	(void)al;
+	do_free(p);
+}
+
+void _ZdaPvSt11align_val_t(void *p, size_t al)
+{
+	(void)al;
+	do_free(p);
+}
+
+void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t al)
+{
+	(void)n;
+	(void)al;
+	do_free(p);
+}
+
+void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t al)
+{
+	(void)n;
+	(void)al;
+	do_free(p);
+}
+
+void _ZdlPvRKSt9nothrow_t(void *p, const void *nt)
+{
+	(void)nt;
+	do_free(p);
+}
+
+void _ZdaPvRKSt9nothrow_t(void *p, const void *nt)
+{
+	(void)nt;
+	do_free(p);
+}
+
+void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t al, const void *nt)
+{
+	(void)al;
+	(void)nt;
+	do_free(p);
+}
+
+void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t al, const void *nt)
+{
+	(void)al;
+	(void)nt;
+	do_free(p);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* mmap family. Before resolution the raw syscalls serve (no errno games needed: syscall()
+ * sets errno like the libc wrapper). */
+
+static inline void *do_mmap(bool is64, void *a, size_t len, int prot, int flags, int fd,
+			    off_t off)
+{
+	void *(*real_fn)(void *, size_t, int, int, int, off_t) = NULL;
+	if (grw_real_ensure())
+		real_fn = is64 ? (void *(*)(void *, size_t, int, int, int, off_t))grw_real.mmap64
+			       : grw_real.mmap;
+	if (unlikely(!real_fn)) {
+		long r = syscall(SYS_mmap, a, len, prot, flags, fd, off);
+		return r == -1 ? MAP_FAILED : (void *)r;
+	}
+	if (grw_in_growth)
+		return real_fn(a, len, prot, flags, fd, off);
+	void *r = real_fn(a, len, prot, flags, fd, off);
+	if (r != MAP_FAILED && grw_enabled()) {
+		int saved = errno;
+		grw_in_growth = 1;
+		grw_record_mmap(r, len, flags);
+		grw_in_growth = 0;
+		errno = saved;
+	}
+	return r;
+}
+
+void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return do_mmap(false, a, len, prot, flags, fd, off);
+}
+
+void *mmap64(void *a, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	/* off_t is 64-bit on the LP64 targets we build for, so mmap64 is mmap. */
+	_Static_assert(sizeof(off_t) == sizeof(off64_t), "LP64 only");
+	return do_mmap(true, a, len, prot, flags, fd, (off_t)off);
+}
+
+int munmap(void *a, size_t len)
+{
+	if (unlikely(!grw_real_ensure()))
+		return (int)syscall(SYS_munmap, a, len);
+	if (grw_in_growth)
+		return grw_real.munmap(a, len);
+	if (grw_enabled()) {
+		/* Before the real call: once unmapped, another thread may map the same range. */
+		int saved = errno;
+		grw_in_growth = 1;
+		grw_record_munmap(a, len);
+		grw_in_growth = 0;
+		errno = saved;
+	}
+	return grw_real.munmap(a, len);
+}
+
+void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	void *new_addr = NULL;
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+		va_start(ap, flags);
+		new_addr = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (unlikely(!grw_real_ensure())) {
+		long r = syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
+		return r == -1 ? MAP_FAILED : (void *)r;
+	}
+	if (grw_in_growth || !grw_enabled())
+		return grw_real.mremap(old, old_len, new_len, flags, new_addr);
+	struct grw_mremap_undo u;
+	int saved = errno;
+	grw_in_growth = 1;
+	grw_record_mremap_begin(old, old_len, flags, &u);
+	grw_in_growth = 0;
+	errno = saved;
+	void *r = grw_real.mremap(old, old_len, new_len, flags, new_addr);
+	saved = errno;
+	grw_in_growth = 1;
+	grw_record_mremap_end(&u, r, new_len);
+	grw_in_growth = 0;
+	errno = saved;
+	return r;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* dlopen/dlclose */
+
+void *dlopen(const char *file, int mode)
+{
+	if (unlikely(!grw_real_ensure()) || !grw_real.dlopen)
+		return NULL;
+	/* A tail call, so that the loader sees the application as the caller (its RUNPATH and
+	 * namespace apply, not ours). The writer notices the new module at its next flush. */
+	return grw_real.dlopen(file, mode);
+}
+
+int dlclose(void *handle)
+{
+	if (unlikely(!grw_real_ensure()) || !grw_real.dlclose)
+		return -1;
+	if (grw_in_growth)
+		return grw_real.dlclose(handle);
+	bool on = grw_enabled();
+	if (on) {
+		/* Write the module map and the pending sites while the library is still mapped. */
+		int saved = errno;
+		grw_in_growth = 1;
+		grw_writer_before_dlclose();
+		grw_in_growth = 0;
+		errno = saved;
+	}
+	int r = grw_real.dlclose(handle);
+	int saved = errno;
+	if (on) {
+		grw_in_growth = 1;
+		grw_unwind_flush();
+		grw_in_growth = 0;
+	}
+	errno = saved;
+	return r;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one atomic state of libgrowth.so and the per-thread re-entry guard. The constructor
+ * moves UNINIT -> INITIALIZING -> ENABLED (or OFF); the writer moves ENABLED -> DISABLED when it
+ * stops writing (cap, I/O error, exit). Hooks record only in ENABLED.
+ */
+#ifndef GRW_STATE_H
+#define GRW_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum grw_state {
+	GRW_ST_UNINIT = 0,       /* constructor not run yet: pass through */
+	GRW_ST_INITIALIZING = 1, /* constructor running: pass through */
+	GRW_ST_ENABLED = 2,      /* recording */
+	GRW_ST_DISABLED = 3,     /* was recording, the trace stopped (cap, write error, exit);
+				    fork children stay disabled too */
+	GRW_ST_OFF = 4,          /* disabled for good: AT_SECURE, GROWTH_DISABLE, init failure */
+};
+
+extern int grw_state;
+
+/* Set while this thread is inside growth (recording, init, fork handlers) and for the whole
+ * life of the writer thread: hooks then pass straight through. Initial-exec TLS, so reading it
+ * never allocates. */
+extern __thread int grw_in_growth __attribute__((tls_model("initial-exec")));
+
+static inline bool grw_enabled(void)
+{
+	return __atomic_load_n(&grw_state, __ATOMIC_RELAXED) == GRW_ST_ENABLED;
+}
+
+/* ENABLED -> DISABLED (no-op in other states). Thread-safe. */
+void grw_state_disable(void);
+
+/* Monotonic clock in ns (vDSO, no syscall on Linux). */
+uint64_t grw_now_ns(void);
+
+/* System page size, known after init. */
+extern uint64_t grw_page_size;
+
+#endif
