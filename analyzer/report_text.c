@@ -16,6 +16,7 @@
 
 #define TEXT_FRAMES 16   /* frames shown per growing site */
 #define TEXT_OTHERS 10   /* largest remaining sites shown without --all */
+#define TEXT_GROWING 20  /* growing sites shown with their stacks without --all */
 #define SUMMARY_SITES 5  /* growing sites in `growth run`'s summary */
 
 uint64_t grw_report_live_total(const struct grw_model *m, size_t *nsites)
@@ -158,7 +159,7 @@ static void put_header(FILE *f, const struct grw_model *m, const struct grw_repo
 }
 
 static int put_growing(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
-		       const size_t *order, size_t ngrowing)
+		       const size_t *order, size_t ngrowing, bool all)
 {
 	char b1[32], b2[32], d[32];
 	if (ngrowing == 0) {
@@ -169,6 +170,10 @@ static int put_growing(FILE *f, const struct grw_model *m, struct grw_symbolizer
 	for (size_t k = 0; k < ngrowing; k++) {
 		const struct grw_model_site *s = &m->sites[order[k]];
 		double bps = s->verdict.slope_bps;
+		if (!all && k == TEXT_GROWING) {
+			fprintf(f, "... %zu more growing sites (--all shows them)\n\n", ngrowing - k);
+			break;
+		}
 		fprintf(f, "#%zu site %" PRIu64 " (%s): +%.2f MiB/min (%.0f B/s), %s live, peak %s\n",
 			k + 1, s->id, s->kind == GRW_KIND_MMAP ? "mmap" : "heap",
 			bps * 60 / 1048576, bps, grw_fmt_bytes(b1, sizeof b1, (double)s->live_bytes),
@@ -225,7 +230,7 @@ int grw_report_text(FILE *f, const struct grw_model *m, struct grw_symbolizer *s
 		ngrowing++;
 
 	put_header(f, m, o);
-	e = put_growing(f, m, sym, order, ngrowing);
+	e = put_growing(f, m, sym, order, ngrowing, o->all);
 	if (e)
 		goto out_free;
 

@@ -377,8 +377,32 @@ int grw_sym_site(struct grw_symbolizer *s, const struct grw_model_site *site,
 	return 0;
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Frames of the system (libc, libstdc++, inlined standard headers) are rarely where a leak
+ * should be fixed. */
+static bool is_system(const struct grw_sym_frame *f)
+{
+	static const char *dirs[] = {"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/libexec/"};
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (starts_with(f->module, dirs[i]))
+			return true;
+	return starts_with(f->file, "/usr/include/");
+}
+
 const struct grw_sym_frame *grw_sym_best(const struct grw_sym_frame *frames, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		if (frames[i].file && frames[i].function && !is_system(&frames[i]))
+			return &frames[i];
+	/* The program's own frame, even unresolved (its file is gone or has no debug info),
+	 * says more than a libc frame below it. */
+	for (size_t i = 0; i < n; i++)
+		if (frames[i].module && !is_system(&frames[i]))
+			return &frames[i];
 	for (size_t i = 0; i < n; i++)
 		if (frames[i].file && frames[i].function)
 			return &frames[i];

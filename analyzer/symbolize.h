@@ -41,8 +41,10 @@ void grw_sym_free(struct grw_symbolizer *s);
 int grw_sym_site(struct grw_symbolizer *s, const struct grw_model_site *site,
 		 const struct grw_sym_frame **frames, size_t *n);
 
-/* The frame a person would look at first: the innermost one with a source file, else the
- * innermost with a function name, else frames[0]; NULL when n == 0. */
+/* The frame a person would look at first: the innermost one with a function and a source file
+ * outside the system's libraries and headers, else the innermost in a module outside them
+ * (resolved or not), else the innermost with a function and a file, else with a function,
+ * else frames[0]; NULL when n == 0. */
 const struct grw_sym_frame *grw_sym_best(const struct grw_sym_frame *frames, size_t n);
 
 #endif
