@@ -6,7 +6,10 @@
 need "$PROGS/grow"
 command -v zstd >/dev/null || fail "zstd CLI missing (make deps)"
 
-# rejects NAME FILE: both report formats exit 2 with exactly one non-empty line on stderr.
+# rejects NAME FILE: both report formats exit 2 with exactly one non-empty line on stderr. The
+# lines, with the path written FILE, are compared with expected/bad_input.stderr at the end
+# (GROWTH_E2E_UPDATE=1 rewrites it).
+: >"$TMP/messages"
 rejects() {
 	for _fmt in text json; do
 		"$GROWTH" report --format "$_fmt" "$2" >"$TMP/$1.$_fmt.out" 2>"$TMP/$1.$_fmt.err"
@@ -16,6 +19,8 @@ rejects() {
 		_n=$(wc -l <"$TMP/$1.$_fmt.err")
 		[ "$_n" -eq 1 ] || { cat "$TMP/$1.$_fmt.err"; fail "$1: $_n lines on stderr, expected one"; }
 		grep -q '[[:alnum:]]' "$TMP/$1.$_fmt.err" || fail "$1: the error line is empty"
+		grep -q '^growth' "$TMP/$1.$_fmt.err" || fail "$1: the error line does not start with 'growth'"
+		printf '%s %s: %s\n' "$1" "$_fmt" "$(sed "s|$2|FILE|g" "$TMP/$1.$_fmt.err")" >>"$TMP/messages"
 	done
 }
 
@@ -37,6 +42,14 @@ rejects directory "$TMP"
 # Magic right, everything after it garbage.
 printf 'GRWTRACE\377\377\377\377\377\377' | zstd -q -c >"$TMP/badrec.zst"
 rejects bad-record "$TMP/badrec.zst"
+
+expected=$E2E_DIR/expected/bad_input.stderr
+if [ "${GROWTH_E2E_UPDATE:-0}" = 1 ]; then
+	cp "$TMP/messages" "$expected"
+elif ! cmp -s "$expected" "$TMP/messages"; then
+	diff "$expected" "$TMP/messages"
+	fail "error messages differ from $expected (GROWTH_E2E_UPDATE=1 sh tests/e2e/run.sh rewrites it)"
+fi
 
 # A real trace cut in the middle of a frame (never the first, which holds the header).
 mkdir -p "$TMP/real"

@@ -24,6 +24,7 @@ json_check "$TMP/parent.json" 'within("child_leak") == []' "parent: no child_lea
 json_check "$TMP/parent.json" 'r["truncated"] is False' "parent: trace ended cleanly"
 json_check "$TMP/child.json" 'r["process"]["pid"] == '"$cpid" "the child's trace has the child's pid"
 json_check "$TMP/child.json" 'one("child_leak")["live_bytes_end"] == 20002' "child: child_leak holds 20002 bytes"
+json_check "$TMP/child.json" 'one("parent_leak")["live_bytes_end"] == 10001' "child: the inherited parent_leak block is live in the child too"
 json_check "$TMP/child.json" 'r["truncated"] is False' "child: trace ended cleanly (exit, not _exit)"
 zstd -q -t "$TMP/growth.$cpid.zst" || fail "zstd -t rejects the child's trace"
 pass

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 need "$PROGS/grow"
 src=$ROOT/tests/programs/grow.c
-line=$(line_of GROW-LEAK-LINE "$src")
+line=$(line_of "/* GROW-LEAK-LINE */" "$src")
 [ -n "$line" ] || fail "no GROW-LEAK-LINE marker in $src"
 
 preload "$TMP/growth.%e.%p.zst" "$PROGS/grow" 5 16 20 >"$TMP/out" 2>"$TMP/err"
