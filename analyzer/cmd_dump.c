@@ -154,7 +154,7 @@ static int dump_modules(struct dump *d, struct grw_rec *r)
 static int dump_site(struct dump *d, struct grw_rec *r)
 {
 	FILE *f = d->out;
-	static struct grw_site_rec s; /* 2 KiB: keep it off the stack */
+	struct grw_site_rec s;
 	if (grw_dec_site(&r->payload, &s)) {
 		r->why = "malformed SITE payload";
 		return -EBADMSG;

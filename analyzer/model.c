@@ -255,7 +255,7 @@ static int cmp_range(const void *a, const void *b)
 static int on_modules(struct grw_model *m, struct grw_rec *r)
 {
 	uint64_t t_ns, count;
-	static struct grw_segment segs[MAX_SEGS];
+	struct grw_segment segs[MAX_SEGS];
 	if (grw_dec_modules_begin(&r->payload, &t_ns, &count)) {
 		r->why = "malformed MODULES payload";
 		return -EBADMSG;
@@ -342,7 +342,7 @@ static int ensure_site(struct grw_model *m, uint64_t id, struct grw_rec *r)
 
 static int on_site(struct grw_model *m, struct grw_rec *r)
 {
-	static struct grw_site_rec sr; /* 2 KiB of frames: off the stack */
+	struct grw_site_rec sr;
 	if (grw_dec_site(&r->payload, &sr)) {
 		r->why = "malformed SITE payload";
 		return -EBADMSG;
@@ -462,8 +462,8 @@ static int on_snapshot(struct grw_model *m, struct grw_rec *r)
 			return -EBADMSG;
 		}
 		uint64_t next = (i == 0 ? 0 : id + 1) + en.site_delta;
-		if (next < id + (i != 0) || (i == 0 && next != en.site_delta)) {
-			r->why = "snapshot site ids overflow";
+		if (i > 0 && next <= id) {
+			r->why = "snapshot site ids wrap around";
 			return -EBADMSG;
 		}
 		id = next;

@@ -135,9 +135,13 @@ static void put_header(FILE *f, const struct grw_model *m, const struct grw_repo
 	if (m->rss.verdict.growing)
 		fprintf(f, " (growing %.2f MiB/min)", m->rss.verdict.slope_bps * 60 / 1048576);
 	fputc('\n', f);
+	static const char *sources[] = {"", " (cgroup v2 memory.max)", " (cgroup v1 limit)",
+					 " (MemTotal)", " (GROWTH_LIMIT)"};
+	uint64_t src = m->hdr.mem_limit_source;
 	if (grw_model_limit(m))
-		fprintf(f, "  limit:     %s\n",
-			grw_fmt_bytes(b1, sizeof b1, (double)grw_model_limit(m)));
+		fprintf(f, "  limit:     %s%s\n",
+			grw_fmt_bytes(b1, sizeof b1, (double)grw_model_limit(m)),
+			src < sizeof sources / sizeof sources[0] ? sources[src] : "");
 	else
 		fputs("  limit:     unknown\n", f);
 	fprintf(f, "  tracked:   %zu sites, %s live at end (peak %s)\n", m->nsites,

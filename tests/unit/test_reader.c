@@ -18,6 +18,8 @@
 #include "check.h"
 #include "model.h"
 #include "reader.h"
+#include "report.h"
+#include "symbolize.h"
 #include "trace_codec.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -63,6 +65,8 @@ static void tb_flush(struct tb *t)
 	t->nframes++;
 }
 
+static const char *exe_path = "/opt/x/prog";
+
 static void put_header(struct tb *t, uint64_t version, uint64_t limit)
 {
 	static char a0[] = "prog", a1[] = "--flag";
@@ -79,8 +83,8 @@ static void put_header(struct tb *t, uint64_t version, uint64_t limit)
 		.mem_limit_source = limit ? GRW_LIMIT_CGROUP2 : GRW_LIMIT_NONE,
 		.interval_ms = 100,
 		.max_depth = 32,
-		.exe = "/opt/x/prog",
-		.exe_len = 11,
+		.exe = exe_path,
+		.exe_len = (uint32_t)strlen(exe_path),
 		.argc = 2,
 	};
 	grw_enc_magic(&t->rec);
@@ -604,6 +608,75 @@ static void test_plateau_sparse(void)
 	tb_free(&t);
 }
 
+/* The JSON report: the contract's fields, and untrusted strings escaped into valid JSON. */
+static void test_json(void)
+{
+	struct tb t;
+	exe_path = "/tmp/a\"b\\c\x01\n\xff\xc3\xa9";
+	build_good(&t, 40, true);
+	exe_path = "/opt/x/prog";
+	const char *p = write_file("json.zst", t.file.data, t.file.len);
+	struct grw_model m;
+	char err[640];
+	CHECK_EQ_U(grw_model_load(&m, p, err, sizeof err), 0);
+	struct grw_symbolizer *sym = grw_sym_new(&m, NULL);
+	CHECK(sym != NULL);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct grw_report_opts o = {.trace_path = p};
+	CHECK_EQ_U(grw_report_json(f, &m, sym, &o), 0);
+	fclose(f);
+	static const char *want[] = {
+		"{\"version\":1,",
+		"\"process\":{\"pid\":4242,",
+		"\"exe\":\"/tmp/a\\\"b\\\\c\\u0001\\n\\u00ff\xc3\xa9\"",
+		"\"truncated\":false,",
+		"\"end_reason\":\"exit\"",
+		"\"memory_limit_bytes\":67108864,",
+		"\"rss\":{\"peak_bytes\":10400040,\"end_bytes\":10400040,",
+		"\"sites\":[{\"id\":0,\"kind\":\"heap\",\"growing\":true,\"pattern\":\"growing\",",
+		"\"live_bytes_end\":400040,\"peak_live_bytes\":400040,",
+		"\"frames\":[{\"function\":null,\"file\":null,\"line\":null,\"module\":\"/opt/x/prog\","
+		"\"address\":\"0x555500001234\",\"offset\":\"0x1234\"",
+		"{\"id\":1,\"kind\":\"heap\",\"growing\":false,\"pattern\":\"steady\",\"flagged_at_s\":null,",
+		"\"time_to_limit_s\":null,",
+		"\"argv\":[\"prog\",\"--flag\"]",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		if (!strstr(buf, want[i]))
+			fprintf(stderr, "  JSON lacks %s\n", want[i]);
+		CHECK(strstr(buf, want[i]) != NULL);
+	}
+	size_t raw_ctl = 0; /* raw control characters are not valid JSON */
+	for (size_t i = 0; i + 1 < len; i++)
+		raw_ctl += (unsigned char)buf[i] < 0x20;
+	CHECK_EQ_U(raw_ctl, 0);
+	CHECK(buf[len - 1] == '\n' && strchr(buf, '\n') == buf + len - 1);
+	free(buf);
+
+	/* the text report says where a truncated trace ends, before anything else */
+	buf = NULL;
+	len = 0;
+	f = open_memstream(&buf, &len);
+	grw_model_free(&m);
+	grw_sym_free(sym);
+	struct tb t2;
+	build_good(&t2, 40, false);
+	p = write_file("json_noend.zst", t2.file.data, t2.file.len);
+	CHECK_EQ_U(grw_model_load(&m, p, err, sizeof err), 0);
+	sym = grw_sym_new(&m, NULL);
+	CHECK_EQ_U(grw_report_text(f, &m, sym, &o), 0);
+	fclose(f);
+	CHECK(strncmp(buf, "TRUNCATED: trace ends at 4.0 s without an end record", 52) == 0);
+	CHECK(strstr(buf, "GROWING: 1 site") != NULL);
+	free(buf);
+	grw_sym_free(sym);
+	grw_model_free(&m);
+	tb_free(&t);
+	tb_free(&t2);
+}
+
 /* Only for --write: many sites over a long trace, to time the analyzer by hand. */
 static void write_big(void)
 {
@@ -619,7 +692,7 @@ static void write_big(void)
 	for (int s = 1; s <= NSNAP; s++) {
 		for (int i = 0; i < NSITES; i++) {
 			if (i % 100 == 0) /* 1 in 100 grows */
-				live[i] = (uint64_t)s * 1000 + (uint64_t)i;
+				live[i] = (uint64_t)s * 2000 + (uint64_t)i;
 			else if (i % 3 == 0) /* a third churns */
 				live[i] = (uint64_t)((s * 7 + i) % 50) * 100;
 			else
@@ -655,6 +728,7 @@ int main(int argc, char **argv)
 	test_frame_cap();
 	test_module_reuse();
 	test_plateau_sparse();
+	test_json();
 	if (write_dir)
 		write_big();
 
