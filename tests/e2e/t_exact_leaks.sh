@@ -77,4 +77,25 @@ exact leaker_cxx new_array 20002 leaker_cxx.cpp
 exact leaker_cxx aligned_new 30016 leaker_cxx.cpp
 exact leaker_cxx nothrow_new 40004 leaker_cxx.cpp
 run_leak leaker_cxx none 0
+
+# Balance: what apicheck and cxxcheck allocate they free, through partial munmap, mremap,
+# MAP_FIXED over a reservation, failed reallocs and thrown bad_allocs; nothing may stay live.
+# (The one exception is stdio's buffer, allocated inside libc.)
+for prog in apicheck cxxcheck; do
+	_d=$TMP/$prog
+	mkdir -p "$_d"
+	preload "$_d/growth.%e.%p.zst" "$PROGS/$prog" >"$_d/out" 2>"$_d/err" || { cat "$_d/err"; fail "$prog exited $? under growth"; }
+	only_trace "$_d"
+	report_json "$trace" "$_d/report.json"
+	own='[s for s in within("main") if not any("_IO_" in fn(f) for f in s["frames"])]'
+	json_check "$_d/report.json" "len($own) > 10" "$prog: its allocations are attributed to main"
+	json_check "$_d/report.json" "[s['id'] for s in $own if s['live_bytes_end'] != 0] == []" "$prog: every site it allocates from ends with 0 bytes live"
+	json_check "$_d/report.json" "[s['id'] for s in $own if s['allocs'] != s['frees']] == []" "$prog: allocs == frees at every site"
+done
+json_check "$TMP/apicheck/report.json" 'len([s for s in sites if s["kind"] == "mmap"]) == 5' "apicheck: five mmap sites (the failed mmap is none)"
+# One successful mremap, later unmapped; the failed mremap after it must not count (design:
+# "record realloc and mremap as free plus alloc, and only when they succeed").
+mremap_line=$(line_of "/* APICHECK-MREMAP */" "$ROOT/tests/programs/apicheck.c")
+json_check "$TMP/apicheck/report.json" '[(s["allocs"], s["frees"]) for s in at0("main") if s["kind"] == "mmap" and s["frames"][0]["line"] == '"$mremap_line"'] == [(1, 1)]' \
+	"apicheck: the mremap site (apicheck.c:$mremap_line) has 1 alloc and 1 free; a failed mremap counts nothing"
 pass

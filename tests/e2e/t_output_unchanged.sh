@@ -1,9 +1,10 @@
 #!/bin/sh
 # Scenario 1: under libgrowth.so a program's stdout, its stderr (less growth's own "growth:"
-# lines) and its exit status are exactly what they are without it. exitcode's output is also
+# lines) and its exit status are exactly what they are without it. apicheck and cxxcheck print
+# the allocator API's results and errno, so a wrapper that changes them shows here. exitcode's output is also
 # compared with tests/e2e/expected/ (GROWTH_E2E_UPDATE=1 rewrites those files).
 . "$(dirname "$0")/lib.sh"
-need "$PROGS/exitcode" "$PROGS/leaker" "$PROGS/leaker_cxx"
+need "$PROGS/exitcode" "$PROGS/leaker" "$PROGS/leaker_cxx" "$PROGS/apicheck" "$PROGS/cxxcheck"
 
 # compare NAME CMD...: one run without and one with the preload.
 compare() {
@@ -55,6 +56,10 @@ compare exitcode-abort "$PROGS/exitcode" abort
 expect exitcode-abort
 [ "$_plain_rc" -eq 134 ] || fail "exitcode abort exited $_plain_rc, not 134 (SIGABRT)"
 
+compare apicheck "$PROGS/apicheck"
+grep -q FAIL "$TMP/apicheck/plain.out" && fail "apicheck fails even without growth: $(grep FAIL "$TMP/apicheck/plain.out")"
+compare cxxcheck "$PROGS/cxxcheck"
+grep -q FAIL "$TMP/cxxcheck/plain.out" && fail "cxxcheck fails even without growth: $(grep FAIL "$TMP/cxxcheck/plain.out")"
 for kind in malloc calloc realloc strdup posix_memalign aligned_alloc memalign valloc mmap none; do
 	compare "leaker-$kind" "$PROGS/leaker" "$kind"
 done
