@@ -395,6 +395,8 @@ static int site_add(struct grw_model_site *s, double t_s, double v)
 		se->cap *= 2;
 	}
 	grw_series_add(se, t_s, v);
+	if (se->n == 1 || v < (double)s->min_live_bytes)
+		s->min_live_bytes = (uint64_t)v;
 	s->last_point_t_s = t_s;
 	return 0;
 }
@@ -432,6 +434,31 @@ static bool site_classify(struct grw_model *m, struct grw_model_site *s, struct 
 	if (grw_detect_classify(s->series.pts, s->series.n, &m->opts, m->scratch, v))
 		return false;
 	return true;
+}
+
+/*
+ * A cheap test before the detector: some earlier point of the series lies far enough below the
+ * new value, and long enough ago, for a rise the detector could call growth (a good part of
+ * min_growth_bytes, at a good part of min_rate_bps). O(points), against the detector's O(n^2)
+ * statistics: it keeps sites that creep up below the thresholds from costing a classification
+ * every second of a long trace.
+ */
+static bool may_grow(const struct grw_model *m, const struct grw_model_site *s, double t,
+		     double v)
+{
+	const struct grw_series *se = &s->series;
+	double need = 0.9 * m->opts.min_growth_bytes;
+	double rate = 0.5 * m->opts.min_rate_bps;
+	if (v - (double)s->min_live_bytes < need)
+		return false;
+	/* About 32 points spread over the series, and the last few (a recent burst). */
+	uint32_t step = se->n > 32 ? se->n / 32 : 1;
+	for (uint32_t i = 0; i < se->n; i += (i + 4 < se->n ? step : 1)) {
+		double rise = v - se->pts[i].v, dt = t - se->pts[i].t_s;
+		if (rise >= need && rise >= rate * dt)
+			return true;
+	}
+	return false;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -490,16 +517,27 @@ static int on_snapshot(struct grw_model *m, struct grw_rec *r)
 		e = site_add(s, t, (double)en.live_bytes);
 		if (e)
 			return e;
-		/* flagged_at_s: cheap filters first; the detector only on a new high near the peak. */
+		/* flagged_at_s: cheap filters first; the detector only on a new high near the peak,
+		 * and less often for a site that keeps being turned down (by the cheap test or the
+		 * detector), though at least every 1/64 of the trace's length so far. */
+		double every = check_every * (1 + s->check_misses / 4.0);
+		if (every > t / 64)
+			every = t / 64 > check_every ? t / 64 : check_every;
 		if (s->flagged_at_s < 0 && en.live_bytes > s->last_check_live &&
 		    en.live_bytes >= s->peak_live_bytes - s->peak_live_bytes / 10 &&
-		    t - s->last_check_t_s >= check_every) {
-			struct grw_verdict v;
+		    t - s->last_check_t_s >= every) {
 			s->last_check_t_s = t;
 			s->last_check_live = en.live_bytes;
-			m->classifications++;
-			if (site_classify(m, s, &v) && v.growing)
-				s->flagged_at_s = t;
+			struct grw_verdict v;
+			if (!may_grow(m, s, t, (double)en.live_bytes)) {
+				s->check_misses++;
+			} else {
+				m->classifications++;
+				if (site_classify(m, s, &v) && v.growing)
+					s->flagged_at_s = t;
+				else
+					s->check_misses++;
+			}
 		}
 	}
 	m->last_snapshot_t_s = t;

@@ -54,6 +54,8 @@ struct grw_model_site {
 	double last_point_t_s;        /* time of the last raw point added, -1 before the first */
 	double last_check_t_s;        /* last flagged_at check, -inf before the first */
 	uint64_t last_check_live;     /* live bytes at that check */
+	uint32_t check_misses;        /* checks in a row that did not flag it */
+	uint64_t min_live_bytes;      /* smallest live bytes of any point of the series */
 	double flagged_at_s;          /* first cut at which the detector said growing, -1 never */
 
 	struct grw_verdict verdict;   /* at the end of the trace (grw_model_finish) */
