@@ -116,16 +116,31 @@ void grw_record_munmap(void *addr, size_t len)
 	grw_regions_remove(start, page_up(start + len), charge_unmap, grw_counters_self());
 }
 
+/* Holds the charges of the old range back: a failed mremap must count nothing. */
+static void charge_later(void *ctx, uint32_t site, uint64_t bytes, bool ended)
+{
+	struct grw_mremap_undo *u = ctx;
+	if (u->ncharges < sizeof u->charges / sizeof u->charges[0]) {
+		u->charges[u->ncharges].site = site;
+		u->charges[u->ncharges].bytes = bytes;
+		u->charges[u->ncharges].ended = ended;
+		u->ncharges++;
+		return;
+	}
+	charge_unmap(grw_counters_self(), site, bytes, ended); /* many pieces: rare, charge now */
+}
+
 void grw_record_mremap_begin(void *old, size_t old_len, int flags, struct grw_mremap_undo *u)
 {
 	u->start = (uintptr_t)old;
 	u->end = page_up(u->start + old_len);
 	u->site = UINT32_MAX;
 	u->removed = false;
-	if (flags & MREMAP_DONTUNMAP)
-		return; /* the old range stays mapped */
-	struct grw_tblock *tb = grw_counters_self();
-	u->site = grw_regions_remove(u->start, u->end, charge_unmap, tb);
+	u->ncharges = 0;
+	if ((u->start & (grw_page_size - 1)) || (flags & MREMAP_DONTUNMAP))
+		return; /* EINVAL, or the old range stays mapped */
+	/* Out before the call: once the kernel moves it, another thread may map the old range. */
+	u->site = grw_regions_remove(u->start, u->end, charge_later, u);
 	u->removed = u->site != UINT32_MAX;
 }
 
@@ -133,14 +148,14 @@ void grw_record_mremap_end(const struct grw_mremap_undo *u, void *r, size_t new_
 {
 	struct grw_tblock *tb = grw_counters_self();
 	if (r == MAP_FAILED) {
-		if (!u->removed)
-			return;
-		/* Put the old mapping back; its unmap was counted: undo that as an alloc. */
-		if (grw_regions_insert(u->start, u->end, u->site) == 0)
-			grw_counters_add(tb, u->site, 1, 0, u->end - u->start, 0);
+		/* Nothing happened: put the old range back, uncounted. */
+		if (u->removed)
+			grw_regions_insert(u->start, u->end, u->site);
 		return;
 	}
-	if (u->site == UINT32_MAX && !u->removed)
+	for (unsigned i = 0; i < u->ncharges; i++)
+		charge_unmap(tb, u->charges[i].site, u->charges[i].bytes, u->charges[i].ended);
+	if (!u->removed)
 		return; /* not a mapping we track (file-backed, or from before init) */
 	uintptr_t start = (uintptr_t)r, end = page_up(start + new_len);
 	grw_regions_remove(start, end, charge_unmap, tb);

@@ -29,6 +29,12 @@ struct grw_mremap_undo {
 	uintptr_t start, end; /* the old range */
 	uint32_t site;        /* its site, UINT32_MAX when untracked */
 	bool removed;         /* the old range was taken out of the regions */
+	unsigned ncharges;    /* unmap charges held back until the call succeeds */
+	struct {
+		uint32_t site;
+		bool ended;
+		uint64_t bytes;
+	} charges[4];
 };
 /* Before the real mremap: takes the old range out (unless MREMAP_DONTUNMAP). */
 void grw_record_mremap_begin(void *old, size_t old_len, int flags, struct grw_mremap_undo *u);
