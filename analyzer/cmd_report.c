@@ -31,7 +31,11 @@ const char grw_report_help[] =
 	"  \"kind\", \"growing\", \"pattern\", \"flagged_at_s\", \"slope_bytes_per_s\", \"live_bytes_end\",\n"
 	"  \"peak_live_bytes\", \"reserved_bytes_end\", \"allocs\", \"frees\", \"alloc_bytes\",\n"
 	"  \"time_to_limit_s\", \"frames\":[{\"function\",\"file\",\"line\",\"module\",\"address\"}]}]},\n"
-	"  sites growing first (steepest first), then by live bytes; frames innermost first.\n\n"
+	"  sites growing first (steepest first), then by live bytes; frames innermost first.\n"
+	"  flagged_at_s is the earliest time at which the report of the trace cut there would have\n"
+	"  flagged the site (checked at most once per second of trace time); a site that grew and\n"
+	"  then levelled off keeps it while \"growing\" is false. time_to_limit_s: from the RSS at the\n"
+	"  end, the site's slope and the memory limit (null when either is unknown).\n\n"
 	"examples:\n"
 	"  growth report growth.server.1234.zst\n"
 	"  growth report --all growth.server.1234.zst | less\n"
@@ -53,7 +57,7 @@ int grw_cmd_report(int argc, char **argv)
 	struct grw_report_opts ro = {0};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:o:ah", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:o:ah", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			format = optarg;

@@ -287,7 +287,7 @@ int grw_cmd_run(int argc, char **argv)
 	const char *tpl_arg = DEFAULT_TEMPLATE;
 	int c;
 	/* "+": options after CMD belong to CMD. */
-	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			tpl_arg = optarg;
