@@ -40,6 +40,14 @@ static double dsqrt(double x)
 	return y;
 }
 
+static double dpow(double x, size_t k)
+{
+	double r = 1;
+	for (size_t i = 0; i < k; i++)
+		r *= x;
+	return r;
+}
+
 static double dexp(double x)
 {
 	if (x < -700)
@@ -239,7 +247,9 @@ double grw_time_to_limit_s(double now_bytes, double rate_bps, double limit_bytes
 #define STOP_Z 1.645        /* "significantly": one-sided 5% */
 #define RECENT_Z 1.2816     /* the last half of the window must rise on its own, one-sided 10% */
 #define WINSOR_K 5.0        /* steps beyond this many robust sigmas are clipped (spikes) */
-#define PHI_WALK 0.5        /* noise correlated this much (AR(1)) is taken as a random walk */
+#define PHI_WALK 0.5        /* lag-1 says this correlated: ask the variance ratio how much */
+#define VR_SHORT 0.5        /* unless the variance ratio says less than this ... */
+#define VR_SLACK 0.1        /* ... and then its estimate plus this, the conservative side */
 #define PHI_MAX 0.98        /* the AR(1) coefficient is clamped to this */
 #define NOISE_K 6.0         /* a rise, fall or spike must exceed this many noise sigmas */
 #define FLOOR_FALLS 2       /* a rise that fell back this often is judged by its troughs */
@@ -378,6 +388,47 @@ static double ar1_phi(const double *x, size_t n, double *work)
 	return dmin(phi, 1);
 }
 
+/*
+ * The AR(1) coefficient of the noise around a trend of slope b, from a variance ratio: the
+ * robust variance (MAD) of the residuals' differences at lag q over that at lag 1 is
+ * (1 - phi^q) / (1 - phi) for AR(1) noise: 1 for white noise, q for a random walk. Robust to
+ * spikes and falls (MAD), and far steadier near 1 than a lag-1 correlation. work holds 3 m.
+ */
+static double vr_phi(const double *t, const double *x, size_t m, double b, double *work)
+{
+	if (m < 16)
+		return ar1_phi(x, m, work);
+	size_t q = m / 8 < 8 ? m / 8 : 8;
+	double *r = work, *d = work + m;
+	for (size_t i = 0; i < m; i++)
+		r[i] = x[i] - b * t[i];
+	double v[2];
+	for (int k = 0; k < 2; k++) {
+		size_t lag = k ? q : 1, nd = m - lag;
+		for (size_t i = 0; i < nd; i++)
+			d[i] = r[i + lag] - r[i];
+		double med = median(d, nd);
+		for (size_t i = 0; i < nd; i++)
+			d[i] = __builtin_fabs(r[i + lag] - r[i] - med);
+		v[k] = median(d, nd);
+		v[k] *= v[k];
+	}
+	if (!(v[0] > 0))
+		return v[1] > 0 ? PHI_MAX : 0;
+	double ratio = v[1] / v[0], lo = 0, hi = PHI_MAX;
+	if (ratio >= (1 - dpow(hi, q)) / (1 - hi))
+		return PHI_MAX;
+	for (int i = 0; i < 40; i++) {
+		double mid = 0.5 * (lo + hi);
+		if ((1 - dpow(mid, q)) / (1 - mid) < ratio)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	double phi = 0.5 * (lo + hi);
+	return phi < 2 / dsqrt((double)m) ? 0 : phi;
+}
+
 /* Hamed and Rao's (1998) variance inflation n / n* for AR(1) noise of coefficient phi:
  * 1 + 2 / (n (n-1) (n-2)) * sum over lags k of (n-k) (n-k-1) (n-k-2) phi^k. */
 static double ar1_inflation(double phi, size_t n)
@@ -444,7 +495,7 @@ static double theil_sen(const double *t, const double *x, size_t n, double *slop
 }
 
 /*
- * The standard error of a slope fitted to (t, x). White or AR(1) noise (phi < PHI_WALK): the
+ * The standard error of a slope fitted to (t, x). White or AR(1) noise (phi < PHI_MAX): the
  * white-noise sigma (from differences, so that the curvature of a levelling rise does not count
  * as noise) over the spread of t, inflated by (1 + phi) / (1 - phi). A random walk: the slope of
  * a Brownian motion over a span L has variance 6 s^2 / (5 L), s^2 its variance per second.
@@ -455,7 +506,7 @@ static double slope_se(const double *t, const double *x, size_t n, double phi, d
 	if (n < 4 || !(t[n - 1] > t[0]))
 		return 0;
 	double sigma = diff_sigma(x, n, work);
-	if (phi >= PHI_WALK) {
+	if (phi >= PHI_MAX) {
 		double span = t[n - 1] - t[0];
 		double s2 = 2 * sigma * sigma / (span / (double)(n - 1));
 		return dsqrt(1.2 * s2 / span);
@@ -701,7 +752,8 @@ struct ctx {
 	double *work;        /* WORK_LEN doubles */
 	double *raw;         /* 2 n doubles */
 	double t0, t_end, elapsed;
-	double z_alpha;      /* the one-sided critical value of each trend test */
+	double z_alpha;      /* the one-sided critical value of each of the two trend tests */
+	double z_floor;      /* that of the floor test, which stands alone */
 };
 
 /*
@@ -715,24 +767,27 @@ static bool growth_test(struct ctx *c, size_t iw, double growth_start, struct gr
 	const struct grw_detect_opts *o = c->o;
 	double *work = c->work, *slopes = c->slopes;
 
-	/* Serial correlation of the noise at the buckets' scale. The estimate is noisy near 1,
-	 * where the inflation (1 + phi) / (1 - phi) is steepest: noise that is clearly not white
-	 * is taken as a random walk, the conservative side. */
-	double phi = ar1_phi(w->mean, w->m, work);
-	if (phi >= PHI_WALK)
-		phi = PHI_MAX;
 	/* The trend test runs over the whole window (a flat start does not weaken it: every pair
 	 * across the rise counts); the slope only from where the rise began, so a late start does
-	 * not dilute it. */
-	double z = mann_kendall(w->mean, w->m, phi, work);
-	double dz = drift_z(c->pts + iw, c->n - iw);
+	 * not dilute it. The serial correlation of the noise around that slope, at the buckets'
+	 * scale, discounts the Mann-Kendall test. */
 	size_t ws = 0;
 	while (ws < w->m && w->t[ws] < growth_start)
 		ws++;
 	if (w->m - ws < 8)
 		ws = w->m > 8 ? w->m - 8 : 0;
+	double slope = theil_sen(w->t + ws, w->mean + ws, w->m - ws, slopes);
+	double phi = ar1_phi(w->mean, w->m, work);
+	if (phi >= PHI_WALK) {
+		/* Noisy near 1, where the inflation (1 + phi) / (1 - phi) is steepest: taken as a
+		 * random walk, the conservative side, unless the variance ratio clearly says the
+		 * noise forgets fast (a batch freed every so often, not a wandering level). */
+		double vr = vr_phi(w->t, w->mean, w->m, slope, slopes);
+		phi = vr < VR_SHORT ? vr + VR_SLACK : PHI_MAX;
+	}
+	double z = mann_kendall(w->mean, w->m, phi, work);
+	double dz = drift_z(c->pts + iw, c->n - iw);
 	size_t gm = w->m - ws;
-	double slope = theil_sen(w->t + ws, w->mean + ws, gm, slopes);
 	out->slope_bps = slope;
 	out->mk_z = z;
 
@@ -798,7 +853,7 @@ static int floor_test(struct ctx *c, double risen, struct grw_verdict *out, doub
 	double bps = theil_sen(tt, tv, k, c->slopes);
 	double z = mann_kendall(tv, k, 0, c->slopes);
 	double span = c->t_end - tt[0];
-	if (!(z >= c->z_alpha) || !(bps >= o->min_rate_bps) || !(bps * span >= o->min_growth_bytes) ||
+	if (!(z >= c->z_floor) || !(bps >= o->min_rate_bps) || !(bps * span >= o->min_growth_bytes) ||
 	    !(span >= o->min_duration_s))
 		return 0;
 	out->slope_bps = bps;
@@ -873,6 +928,35 @@ static void shape(struct ctx *c, struct grw_verdict *out)
 	}
 }
 
+/* The Theil-Sen slope of the whole-series buckets with from <= t < to (at most NB_WIN of them,
+ * evenly picked); 0 when fewer than 4. */
+static double span_slope(struct ctx *c, double from, double to)
+{
+	size_t i0 = 0, i1;
+	while (i0 < c->a.m && c->a.t[i0] < from)
+		i0++;
+	for (i1 = i0; i1 < c->a.m && c->a.t[i1] < to;)
+		i1++;
+	if (i1 - i0 < 4)
+		return 0;
+	size_t step = (i1 - i0 + NB_WIN - 1) / NB_WIN, k = 0;
+	for (size_t i = i0; i < i1; i += step, k++) {
+		c->work[k] = c->a.t[i];
+		c->work[NB_WIN + k] = c->a.mean[i];
+	}
+	return theil_sen(c->work, c->work + NB_WIN, k, c->slopes);
+}
+
+/* Whether the rise the hinge found before the window (from start to win_start) goes on at a
+ * like rate, so the window may reach back to it: a leak since the start does; memory allocated
+ * at start and then held does not (its hinge is a poor fit). */
+static bool rise_goes_back(struct ctx *c, double start, double win_start)
+{
+	double before = span_slope(c, start, win_start);
+	double within = span_slope(c, win_start, c->t_end + 1);
+	return within > 0 && before >= 0.5 * within;
+}
+
 int grw_detect_classify(const struct grw_point *pts, size_t n, const struct grw_detect_opts *o,
 			double *scratch, struct grw_verdict *out)
 {
@@ -911,7 +995,9 @@ int grw_detect_classify(const struct grw_point *pts, size_t n, const struct grw_
 	c.t_end = pts[n - 1].t_s;
 	c.elapsed = c.t_end - c.t0;
 	/* Two tests of one hypothesis (Mann-Kendall, drift): Bonferroni, alpha / 2 each. */
-	c.z_alpha = norm_isf(0.5 * (o->alpha > 0 && o->alpha < 1 ? o->alpha : 0.005));
+	double alpha = o->alpha > 0 && o->alpha < 1 ? o->alpha : 0.005;
+	c.z_alpha = norm_isf(0.5 * alpha);
+	c.z_floor = norm_isf(alpha);
 
 	/* Where the current rise began: a least-squares hinge over the whole series, after a
 	 * running median of 5 buckets so that a spike does not move it. */
@@ -927,7 +1013,8 @@ int grw_detect_classify(const struct grw_point *pts, size_t n, const struct grw_
 
 	/* The window: the recent past; a rise that began before it is tested from its start. */
 	double win = o->window_s > 0 ? o->window_s : dmin(WIN_FRAC * c.elapsed, WIN_MAX_S);
-	if (o->window_s <= 0 && growth_start < c.t_end - win)
+	if (o->window_s <= 0 && growth_start < c.t_end - win &&
+	    rise_goes_back(&c, growth_start, c.t_end - win))
 		win = dmin(c.t_end - growth_start, WIN_MAX_S);
 	size_t iw = n - 1;
 	while (iw > 0 && pts[iw - 1].t_s >= c.t_end - win)
