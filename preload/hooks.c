@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bootstrap.h"
+#include "ialloc.h"
 #include "hooks_list.h"
 #include "record.h"
 #include "state.h"
@@ -530,5 +531,135 @@ int dlclose(void *handle)
 		grw_in_growth = 0;
 	}
 	errno = saved;
+	return r;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* exec: end the trace (final snapshot, END reason exec) while this image still exists. */
+
+static void before_exec(void)
+{
+	if (grw_in_growth || !grw_enabled())
+		return;
+	int saved = errno;
+	grw_in_growth = 1;
+	grw_writer_before_exec();
+	grw_in_growth = 0;
+	errno = saved;
+}
+
+#define EXEC_READY(fn)                                                                             \
+	do {                                                                                       \
+		if (unlikely(!grw_real_ensure()) || !grw_real.fn) {                                \
+			errno = ENOSYS;                                                            \
+			return -1;                                                                 \
+		}                                                                                  \
+	} while (0)
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	EXEC_READY(execve);
+	before_exec();
+	return grw_real.execve(path, argv, envp);
+}
+
+int execv(const char *path, char *const argv[])
+{
+	EXEC_READY(execv);
+	before_exec();
+	return grw_real.execv(path, argv);
+}
+
+int execvp(const char *file, char *const argv[])
+{
+	EXEC_READY(execvp);
+	before_exec();
+	return grw_real.execvp(file, argv);
+}
+
+int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	EXEC_READY(execvpe);
+	before_exec();
+	return grw_real.execvpe(file, argv, envp);
+}
+
+int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	EXEC_READY(fexecve);
+	before_exec();
+	return grw_real.fexecve(fd, argv, envp);
+}
+
+/* The list forms: collect the arguments (and execle's envp after the NULL), then call the
+ * vector form of the real libc, which execs without coming back through our hooks. */
+enum list_kind { LIST_PATH, LIST_SEARCH, LIST_ENV };
+
+static int exec_list(enum list_kind kind, const char *path, const char *arg, va_list ap)
+{
+	va_list cnt;
+	va_copy(cnt, ap);
+	size_t argc = 0; /* arguments before the NULL, arg included */
+	for (const char *a = arg; a; a = va_arg(cnt, const char *))
+		argc++;
+	va_end(cnt);
+	char *stackv[256];
+	char **argv = stackv;
+	size_t bytes = (argc + 1) * sizeof *argv;
+	if (argc + 1 > sizeof stackv / sizeof stackv[0]) {
+		grw_in_growth = 1;
+		argv = grw_ialloc(bytes);
+		grw_in_growth = 0;
+		if (!argv) {
+			errno = E2BIG;
+			return -1;
+		}
+	}
+	size_t n = 0;
+	for (const char *a = arg; a; a = va_arg(ap, const char *))
+		argv[n++] = (char *)a;
+	argv[n] = NULL; /* ap now stands after the NULL */
+	char *const *envp = kind == LIST_ENV ? va_arg(ap, char *const *) : NULL;
+	before_exec();
+	int r = kind == LIST_PATH     ? grw_real.execv(path, argv)
+		: kind == LIST_SEARCH ? grw_real.execvp(path, argv)
+				      : grw_real.execve(path, argv, envp);
+	int saved = errno;
+	if (argv != stackv) {
+		grw_in_growth = 1;
+		grw_ifree(argv, bytes);
+		grw_in_growth = 0;
+	}
+	errno = saved;
+	return r;
+}
+
+int execl(const char *path, const char *arg, ...)
+{
+	EXEC_READY(execv);
+	va_list ap;
+	va_start(ap, arg);
+	int r = exec_list(LIST_PATH, path, arg, ap);
+	va_end(ap);
+	return r;
+}
+
+int execlp(const char *file, const char *arg, ...)
+{
+	EXEC_READY(execvp);
+	va_list ap;
+	va_start(ap, arg);
+	int r = exec_list(LIST_SEARCH, file, arg, ap);
+	va_end(ap);
+	return r;
+}
+
+int execle(const char *path, const char *arg, ...)
+{
+	EXEC_READY(execve);
+	va_list ap;
+	va_start(ap, arg);
+	int r = exec_list(LIST_ENV, path, arg, ap);
+	va_end(ap);
 	return r;
 }

@@ -2,7 +2,9 @@
 /*
  * The one list of interposed functions: X(name, return type, parameter list). bootstrap.c
  * generates the table of real functions and their dlsym names from it, hooks.c the exported
- * prototypes; exports.map must name the same symbols. C++ operators appear under their
+ * prototypes; exports.map must name the same symbols. The exec family is hooked only to end
+ * the trace (END reason exec) before the image is replaced; glibc's exec functions call
+ * execve internally, not through the PLT, so each one is hooked. C++ operators appear under their
  * mangled names (x86_64/aarch64 LP64: size_t is "m"); std::nothrow_t const& is a pointer and
  * std::align_val_t a size_t at the ABI level.
  */
@@ -30,6 +32,14 @@
 	X(mremap, void *, (void *old, size_t old_len, size_t new_len, int flags, ...))             \
 	X(dlopen, void *, (const char *file, int mode))                                            \
 	X(dlclose, int, (void *handle))                                                            \
+	X(execve, int, (const char *path, char *const argv[], char *const envp[]))                 \
+	X(execv, int, (const char *path, char *const argv[]))                                      \
+	X(execvp, int, (const char *file, char *const argv[]))                                     \
+	X(execvpe, int, (const char *file, char *const argv[], char *const envp[]))                \
+	X(fexecve, int, (int fd, char *const argv[], char *const envp[]))                          \
+	X(execl, int, (const char *path, const char *arg, ...))                                    \
+	X(execlp, int, (const char *file, const char *arg, ...))                                   \
+	X(execle, int, (const char *path, const char *arg, ...))                                   \
 	X(_Znwm, void *, (size_t n))                                                               \
 	X(_Znam, void *, (size_t n))                                                               \
 	X(_ZnwmRKSt9nothrow_t, void *, (size_t n, const void *nt))                                 \

@@ -69,6 +69,7 @@ static struct {
 	struct grw_region_view *regions;
 	size_t regions_cap;
 	uint64_t start_ns; /* monotonic time the trace started */
+	pid_t pid;         /* the process the trace belongs to */
 
 	/* Set before the thread starts, read-only afterwards. */
 	char path[PATH_MAX];
@@ -588,6 +589,7 @@ int grw_writer_start(void)
 	}
 	grw_proc_exe(w.exe, sizeof w.exe);
 	w.start_ns = grw_now_ns();
+	w.pid = getpid();
 	int rc = create_file();
 	if (rc < 0)
 		return rc;
@@ -693,6 +695,15 @@ void grw_writer_finish(uint64_t reason)
 				break;
 	}
 	pthread_mutex_unlock(&w.mu);
+}
+
+void grw_writer_before_exec(void)
+{
+	/* A vfork child shares our memory but is another process: the trace is not its own. */
+	if (getpid() != w.pid)
+		return;
+	grw_writer_finish(GRW_END_EXEC);
+	grw_log(GRW_LOG_DEBUG, "exec: trace '%s' ended", w.path);
 }
 
 void grw_writer_lock(void)

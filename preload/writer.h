@@ -28,6 +28,10 @@ void grw_writer_before_dlclose(void);
  * END record (reason: enum grw_end_reason), and waits for it (bounded). */
 void grw_writer_finish(uint64_t reason);
 
+/* Before an exec in this process (not a vfork child, not a fork child without its own trace):
+ * like grw_writer_finish(GRW_END_EXEC). If the exec then fails, recording stays off. */
+void grw_writer_before_exec(void);
+
 /* Fork. prepare/parent: the writer's mutex. child: forgets the parent's writer thread and trace
  * file and sets grw_writer_pending when recording is on. */
 void grw_writer_lock(void);
