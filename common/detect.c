@@ -247,7 +247,7 @@ double grw_time_to_limit_s(double now_bytes, double rate_bps, double limit_bytes
 #define STOP_Z 1.645        /* "significantly": one-sided 5% */
 #define RECENT_Z 1.2816     /* the last half of the window must rise on its own, one-sided 10% */
 #define WINSOR_K 5.0        /* steps beyond this many robust sigmas are clipped (spikes) */
-#define PHI_WALK 0.5        /* lag-1 says this correlated: ask the variance ratio how much */
+#define PHI_WALK 0.5        /* noise this correlated (lag-1) is taken as a random walk ... */
 #define VR_SHORT 0.5        /* unless the variance ratio says less than this ... */
 #define VR_SLACK 0.1        /* ... and then its estimate plus this, the conservative side */
 #define PHI_MAX 0.98        /* the AR(1) coefficient is clamped to this */

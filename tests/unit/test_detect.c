@@ -383,6 +383,35 @@ static void test_degenerate(void)
 	CHECK_NEAR(v.window_start_s, 29.9 - 5, 0.11);
 }
 
+/* Odd series of every length: duplicate times, huge and tiny values, steps, vmax below v. Each
+ * must classify without error into a finite, consistent verdict (ASan and UBSan watch the rest). */
+static void test_random_inputs(void)
+{
+	static struct grw_point p[700];
+	struct grw_detect_opts o;
+	grw_detect_defaults(&o);
+	bool ok = true;
+	rng_seed(99);
+	for (int round = 0; round < 400; round++) {
+		size_t n = (size_t)(urand() * 700);
+		double t = urand() * 1000, scale = pow(10, urand() * 12);
+		for (size_t i = 0; i < n; i++) {
+			t += urand() < 0.1 ? 0 : urand() * 2;
+			double v = urand() < 0.05 ? 0 : scale * urand();
+			if (round % 4 == 1)
+				v = scale * (double)(i / 37); /* steps */
+			if (round % 4 == 2)
+				v = (double)(i % 5) * scale; /* fast saw-tooth */
+			p[i] = (struct grw_point){t, v, urand() < 0.5 ? v : v * urand() * 3};
+		}
+		struct grw_verdict v;
+		ok &= grw_detect_classify(p, n, &o, scratch, &v) == 0;
+		ok &= verdict_finite(&v) && v.window_start_s >= (n ? p[0].t_s : 0);
+		ok &= v.pattern >= GRW_PAT_STEADY && v.pattern <= GRW_PAT_BURST;
+	}
+	CHECK(ok);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Must flag */
 
@@ -586,6 +615,7 @@ int main(void)
 	test_time_to_limit();
 	test_names_and_defaults();
 	test_degenerate();
+	test_random_inputs();
 	test_steady_leak();
 	test_queue();
 	test_slow_leak();
