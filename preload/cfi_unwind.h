@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A fast x86-64 stack walker for the allocation hot path. It reads the DWARF call-frame
+ * information (.eh_frame) that every Debian binary carries, reduces the rule for each return
+ * address to "CFA = RSP|RBP + off; RA at CFA-8; RBP saved at CFA+k or unchanged", caches that
+ * per thread, and walks by loads alone. Anything the reduced rule cannot express (signal frames,
+ * DWARF expressions, unusual return-address rules) makes the walk report GRW_CFI_FALLBACK so the
+ * caller can use libunwind instead: the fast path is an optimisation, never a different answer.
+ *
+ * Why our own walker rather than libunwind's unw_backtrace: unw_backtrace costs ~140 ns per
+ * capture at depth 17 here (python-malloc, docs/performance.md), more than the whole budget of
+ * an allocation at 1.5x; this walker costs a few ns per frame. Runs inside malloc: no locks, no
+ * allocation, no syscalls on the hot path; async-signal-safe (_dl_find_object is lock-free).
+ */
+#ifndef GRW_CFI_UNWIND_H
+#define GRW_CFI_UNWIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GRW_CFI_FALLBACK (-1)
+
+struct grw_cfi_entry {
+	uintptr_t ip;  /* return address; 0 = empty */
+	uint64_t rule; /* packed rule, see cfi_unwind.c */
+};
+
+/* Per-thread walker state. The caller owns the memory (zeroed), sets cache/cache_mask to a
+ * power-of-two array of entries and the stack bounds. */
+#define GRW_CFI_PREV 80 /* frames of the previous walk kept for reuse (depth cap + skipped) */
+
+struct grw_cfi_frame {
+	uintptr_t ip, sp, bp; /* return address, stack pointer and RBP in that frame */
+	uint64_t rule;
+};
+
+struct grw_cfi_thread {
+	struct grw_cfi_frame prev[2][GRW_CFI_PREV]; /* the last walk and the one being made */
+	int prev_n;  /* frames in prev[cur] */
+	int prev_complete; /* the last walk reached the outermost frame (not cut by a cap) */
+	int cur;     /* which of prev[] holds the last walk */
+	struct grw_cfi_entry *cache;
+	uintptr_t cache_mask; /* entries - 1 */
+	uintptr_t stack_lo, stack_hi;
+	uint32_t gen; /* grw_cfi_generation() when the cache was last valid */
+};
+
+/* Captures up to max return addresses of the caller of the function that calls this one
+ * (`skip` more frames are dropped first), innermost first. Returns the number captured (0 when
+ * the walk could not start), or GRW_CFI_FALLBACK when a frame needs a full unwinder. */
+int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip);
+
+/* Invalidates every thread's cache (after dlclose: an address may then belong to other code). */
+void grw_cfi_invalidate(void);
+
+#endif
