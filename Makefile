@@ -46,7 +46,7 @@ ANALYZER_CFLAGS := $(BASE_CFLAGS) -Ianalyzer -pthread $(SAN_FLAGS) $(CFLAGS)
 PRELOAD_OBJ  := $(patsubst %.c,$(BUILD)/obj/pic/%.o,$(PRELOAD_SRC) $(COMMON_SRC))
 ANALYZER_OBJ := $(patsubst %.c,$(BUILD)/obj/exe/%.o,$(ANALYZER_SRC) $(COMMON_SRC))
 
-.PHONY: all deps demo test test-unit test-e2e stress fuzz bench install uninstall clean help \
+.PHONY: all deps demo test test-unit test-e2e test-e2e-update stress fuzz bench install uninstall clean help \
 	programs check-deps format
 
 all: $(BUILD)/libgrowth.so $(BUILD)/growth
@@ -56,6 +56,7 @@ help:
 	@echo 'make deps       install missing build and test dependencies (apt-get; needs root)'
 	@echo 'make demo       run the bundled recorder demo under growth and print its report'
 	@echo 'make test       unit and end-to-end tests (what CI runs), about 5 minutes'
+	@echo 'make test-e2e-update  rewrite the expected files of the end-to-end tests'
 	@echo 'make stress     the long host-robustness suite'
 	@echo 'make fuzz       fuzz the trace reader (FUZZ_SECONDS=60)'
 	@echo 'make bench      overhead against an uninstrumented run, using ../shared/bench'
@@ -111,6 +112,9 @@ test-unit: $(UNIT_BIN)
 
 test-e2e: all programs
 	$(Q)sh tests/e2e/run.sh
+
+test-e2e-update: all programs
+	$(Q)GROWTH_E2E_UPDATE=1 sh tests/e2e/run.sh
 
 test: deps
 	$(Q)$(MAKE) -s all
