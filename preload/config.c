@@ -37,6 +37,16 @@ static int parse_path(const struct opt *o, const char *s)
 	return 0;
 }
 
+/* A path, or "" (the default of an optional file). */
+static int parse_path_or_empty(const struct opt *o, const char *s)
+{
+	if (!*s) {
+		*(char *)o->dst = '\0';
+		return 0;
+	}
+	return parse_path(o, s);
+}
+
 /* Decimal digits with an optional unit suffix; *mult = 1 when suffixes are not allowed. */
 static int parse_number(const char *s, bool units, uint64_t *out)
 {
@@ -129,6 +139,19 @@ static int parse_level(const struct opt *o, const char *s)
 	return -1;
 }
 
+static int parse_unwind(const struct opt *o, const char *s)
+{
+	if (strcmp(s, "fast") == 0)
+		*(uint64_t *)o->dst = GRW_UNWIND_FAST;
+	else if (strcmp(s, "libunwind") == 0)
+		*(uint64_t *)o->dst = GRW_UNWIND_LIBUNWIND;
+	else if (strcmp(s, "check") == 0)
+		*(uint64_t *)o->dst = GRW_UNWIND_CHECK;
+	else
+		return -1;
+	return 0;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* The table. GROWTH_LOG comes first so that warnings about the others obey it. */
 
@@ -146,13 +169,17 @@ static const struct opt opts[] = {
 	{"GROWTH_LIMIT", "0", parse_size, &grw_cfg.limit_bytes, 0, UINT64_MAX,
 	 "bytes with optional K/M/G/KiB/MiB/GiB suffix", "memory limit to project against"},
 	{"GROWTH_SAMPLE", "0", parse_size, &grw_cfg.sample_bytes, 0, UINT64_MAX,
-	 "bytes with optional suffix", "sampling period (coming; only 0 = exact is used now)"},
+	 "bytes with optional suffix", "0: exact; N: sample about one allocation per N bytes"},
 	{"GROWTH_WARN", "0", parse_bool, &grw_cfg.warn, 0, 0, "0 or 1",
-	 "live growth warnings on stderr (coming; parsed only)"},
+	 "1: warn on stderr while the program runs when a site starts growing"},
+	{"GROWTH_WARN_FILE", "", parse_path_or_empty, grw_cfg.warn_file, 0, 0, "a path, or empty",
+	 "append the live warnings to this file instead of stderr"},
 	{"GROWTH_FOLLOW_EXEC", "1", parse_bool, &grw_cfg.follow_exec, 0, 0, "0 or 1",
 	 "0: programs this one execs are not profiled"},
 	{"GROWTH_MAX_TRACE", "0", parse_size, &grw_cfg.max_trace_bytes, 0, UINT64_MAX,
 	 "bytes with optional suffix, 0 = no cap", "stop writing when the trace reaches this size"},
+	{"GROWTH_UNWIND", "fast", parse_unwind, &grw_cfg.unwind, 0, 0, "fast, libunwind or check",
+	 "stack walker: cached CFI rules (libunwind fallback), libunwind only, or both compared"},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

@@ -17,11 +17,15 @@ struct grw_config {
 	uint64_t limit_bytes;     /* GROWTH_LIMIT, 0 = not set (detect from cgroup/meminfo) */
 	uint64_t log_level;       /* GROWTH_LOG, enum grw_log_level */
 	bool disable;             /* GROWTH_DISABLE=1: pass everything through */
-	uint64_t sample_bytes;    /* GROWTH_SAMPLE: parsed, not used yet (exact mode only) */
-	bool warn;                /* GROWTH_WARN: parsed, not used yet */
+	uint64_t sample_bytes;    /* GROWTH_SAMPLE: mean bytes between samples, 0 = exact */
+	bool warn;                /* GROWTH_WARN: live growth warnings (preload/warn.c) */
+	char warn_file[PATH_MAX]; /* GROWTH_WARN_FILE, "" = stderr */
 	bool follow_exec;         /* GROWTH_FOLLOW_EXEC, default true */
 	uint64_t max_trace_bytes; /* GROWTH_MAX_TRACE, 0 = no cap */
+	uint64_t unwind;          /* GROWTH_UNWIND: GRW_UNWIND_* */
 };
+
+enum { GRW_UNWIND_FAST = 0, GRW_UNWIND_LIBUNWIND = 1, GRW_UNWIND_CHECK = 2 };
 
 /* The values in effect; written once by grw_config_read, read-only afterwards. */
 extern struct grw_config grw_cfg;

@@ -13,6 +13,7 @@
 
 #include "ialloc.h"
 #include "state.h"
+#include "unwind.h"
 
 #define CHUNK_SHIFT 8
 #define CHUNK (1u << CHUNK_SHIFT)  /* slots per chunk */
@@ -215,6 +216,7 @@ static void thread_exit(void *arg)
 	t_block = NULL;
 	t_dead = 1;
 	free_block(b);
+	grw_unwind_thread_exit();
 	grw_in_growth = saved;
 }
 

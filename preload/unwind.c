@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Stack capture with libunwind (UNW_LOCAL_ONLY, unw_backtrace into a fixed array, per-thread
- * caching). growth's own frames are recognised by address, against the executable segments of
- * libgrowth.so found once at init. All capture logic stays in this file.
+ * Stack capture. By default the fast walker of cfi_unwind.c (cached .eh_frame rules, reuse of
+ * the previous walk's outer frames), with libunwind's unw_backtrace whenever it cannot walk a
+ * stack (signal frames, DWARF expressions, an alternate signal stack, a thread whose stack
+ * bounds are unknown). GROWTH_UNWIND=libunwind uses unw_backtrace only. growth's own frames
+ * are recognised by address, against the executable segments of libgrowth.so found once at
+ * init. All capture logic stays in this file.
  */
 #include "unwind.h"
 
 #include <dlfcn.h>
 #include <libunwind.h>
 #include <link.h>
+#include <pthread.h>
 #include <string.h>
 
+#include "cfi_unwind.h"
+#include "config.h"
+#include "ialloc.h"
+#include "log.h"
 #include "trace_format.h"
+
+#define CFI_CACHE 2048 /* rule cache entries per thread (16 B each), a power of two */
 
 static uintptr_t self_lo, self_hi; /* growth's executable segments span [self_lo, self_hi) */
 static char self_name[256];
@@ -61,14 +71,75 @@ static inline int is_self(uintptr_t ip)
 	return ip >= self_lo && ip < self_hi;
 }
 
-int grw_unwind_capture(uintptr_t *frames, int max)
+/* This thread's fast-walker state: NULL until its first capture; CFI_OFF when the fast
+ * walker is not used on this thread (stack bounds unknown, out of memory, thread exited). */
+static __thread struct grw_cfi_thread *t_cfi;
+#define CFI_OFF ((struct grw_cfi_thread *)1)
+
+static struct grw_cfi_thread *cfi_self(void)
+{
+	struct grw_cfi_thread *t = t_cfi;
+	if (__builtin_expect(t != NULL, 1))
+		return t;
+	t_cfi = CFI_OFF;
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+	/* pthread_getattr_np allocates (and reads /proc/self/maps for the main thread): we run
+	 * under the guard, so that goes straight to libc. */
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return CFI_OFF;
+	int rc = pthread_attr_getstack(&attr, &addr, &size);
+	pthread_attr_destroy(&attr);
+	if (rc != 0 || !addr || !size)
+		return CFI_OFF;
+	t = grw_icalloc(sizeof *t);
+	struct grw_cfi_entry *cache = grw_icalloc(CFI_CACHE * sizeof *cache);
+	if (!t || !cache) {
+		grw_ifree(t, sizeof *t);
+		grw_ifree(cache, CFI_CACHE * sizeof *cache);
+		return CFI_OFF;
+	}
+	t->cache = cache;
+	t->cache_mask = CFI_CACHE - 1;
+	t->stack_lo = (uintptr_t)addr;
+	t->stack_hi = (uintptr_t)addr + size;
+	t_cfi = t;
+	return t;
+}
+
+void grw_unwind_thread_exit(void)
+{
+	struct grw_cfi_thread *t = t_cfi;
+	t_cfi = CFI_OFF; /* late allocations of this thread (TLS destructors) use libunwind */
+	if (t && t != CFI_OFF) {
+		grw_ifree(t->cache, CFI_CACHE * sizeof *t->cache);
+		grw_ifree(t, sizeof *t);
+	}
+}
+
+/* Raw return addresses, innermost first, starting in our caller; at most want. */
+static int raw_capture(void **buf, int want, bool fast)
+{
+	if (fast) {
+		struct grw_cfi_thread *t = cfi_self();
+		if (t != CFI_OFF) {
+			int n = grw_cfi_backtrace(t, (uintptr_t *)buf, want, 0);
+			if (n != GRW_CFI_FALLBACK)
+				return n;
+		}
+	}
+	return unw_backtrace(buf, want);
+}
+
+int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast)
 {
 	/* Room for libunwind's and growth's own frames on top of the depth asked for. */
 	void *buf[GRW_MAX_DEPTH + 16];
 	int want = max + 16;
 	if (want > (int)(sizeof buf / sizeof buf[0]))
 		want = (int)(sizeof buf / sizeof buf[0]);
-	int n = unw_backtrace(buf, want);
+	int n = raw_capture(buf, want, fast);
 	/* The walk starts inside libunwind, then passes growth's frames (capture, record, the
 	 * hook); the first frame after the last of ours is in the caller of malloc. */
 	int i = 0;
@@ -84,7 +155,56 @@ int grw_unwind_capture(uintptr_t *frames, int max)
 	return out;
 }
 
+static uint64_t check_captures, check_fast, check_mismatches; /* GROWTH_UNWIND=check */
+
+/* Both walkers on the same stack; libunwind's answer is kept. */
+static int capture_checked(uintptr_t *frames, int max)
+{
+	uintptr_t fast[GRW_MAX_DEPTH];
+	int n = grw_unwind_capture_with(frames, max, false);
+	struct grw_cfi_thread *t = cfi_self();
+	if (t == CFI_OFF)
+		return n;
+	/* Probe whether the fast walker handles this stack alone (no fallback). */
+	void *probe[GRW_MAX_DEPTH + 16];
+	int raw = grw_cfi_backtrace(t, (uintptr_t *)probe, max + 16 < GRW_MAX_DEPTH + 16 ? max + 16 :
+							      GRW_MAX_DEPTH + 16, 0);
+	__atomic_fetch_add(&check_captures, 1, __ATOMIC_RELAXED);
+	if (raw == GRW_CFI_FALLBACK)
+		return n;
+	__atomic_fetch_add(&check_fast, 1, __ATOMIC_RELAXED);
+	int m = grw_unwind_capture_with(fast, max, true);
+	if (m != n || memcmp(fast, frames, (size_t)n * sizeof *frames) != 0) {
+		__atomic_fetch_add(&check_mismatches, 1, __ATOMIC_RELAXED);
+		GRW_LOG_ONCE(GRW_LOG_WARN, "unwind check: fast walker gave %d frames, libunwind %d "
+			     "(first %p vs %p)", m, n, m ? (void *)fast[0] : NULL,
+			     n ? (void *)frames[0] : NULL);
+	}
+	return n;
+}
+
+int grw_unwind_capture(uintptr_t *frames, int max)
+{
+	if (__builtin_expect(grw_cfg.unwind == GRW_UNWIND_FAST, 1))
+		return grw_unwind_capture_with(frames, max, true);
+	if (grw_cfg.unwind == GRW_UNWIND_CHECK)
+		return capture_checked(frames, max);
+	return grw_unwind_capture_with(frames, max, false);
+}
+
+/* GROWTH_UNWIND=check reports at exit (tests/e2e/t_unwind.sh reads this line). */
+__attribute__((destructor)) static void check_report(void)
+{
+	if (grw_cfg.unwind != GRW_UNWIND_CHECK)
+		return;
+	grw_log(GRW_LOG_WARN, "unwind check: %llu captures, %llu by the fast walker, %llu mismatches",
+		(unsigned long long)__atomic_load_n(&check_captures, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&check_fast, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&check_mismatches, __ATOMIC_RELAXED));
+}
+
 void grw_unwind_flush(void)
 {
 	unw_flush_cache(unw_local_addr_space, 0, 0);
+	grw_cfi_invalidate();
 }

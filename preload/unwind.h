@@ -6,6 +6,7 @@
 #ifndef GRW_UNWIND_H
 #define GRW_UNWIND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Sets libunwind's caching policy and learns growth's own text range. Call once from init. */
@@ -17,7 +18,15 @@ void grw_unwind_init(void);
  * async-signal-safe as far as libunwind is. */
 int grw_unwind_capture(uintptr_t *frames, int max);
 
-/* Drops cached unwind info after a dlclose. */
+/* The same with the walker chosen by the caller: fast = the CFI walker with libunwind as the
+ * fallback, else libunwind alone (grw_unwind_capture follows GROWTH_UNWIND). */
+int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast);
+
+/* Frees this thread's walker state; later captures on this thread use libunwind. Called from
+ * the thread-exit destructor. */
+void grw_unwind_thread_exit(void);
+
+/* Drops cached unwind info (libunwind's and every thread's CFI rules) after a dlclose. */
 void grw_unwind_flush(void);
 
 /* Basename of libgrowth.so as loaded (for GROWTH_FOLLOW_EXEC=0), "" if unknown. */

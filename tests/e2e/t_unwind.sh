@@ -1,0 +1,44 @@
+#!/bin/sh
+# The fast stack walker (preload/cfi_unwind.c) must give exactly libunwind's frames. Under
+# GROWTH_UNWIND=check every capture is walked by both and compared; the library prints the
+# totals at exit. Then the same program under GROWTH_UNWIND=fast and =libunwind must report the
+# same set of symbolized stacks.
+. "$(dirname "$0")/lib.sh"
+need "$PROGS/threads" "$PROGS/cxxcheck" "$PROGS/grow"
+
+# check_run NAME CMD...: runs CMD in check mode; fails on a mismatch or when the fast walker
+# did not handle at least 90% of the captures.
+check_run() {
+	_name=$1
+	shift
+	GROWTH_UNWIND=check preload "$TMP/$_name.%p.zst" "$@" >"$TMP/$_name.out" 2>"$TMP/$_name.err"
+	_rc=$?
+	[ $_rc -eq 0 ] || { cat "$TMP/$_name.err"; fail "$_name exited $_rc under GROWTH_UNWIND=check"; }
+	_line=$(grep '^growth: unwind check: ' "$TMP/$_name.err" | tail -n 1)
+	[ -n "$_line" ] || { cat "$TMP/$_name.err"; fail "$_name: no unwind check summary"; }
+	set -- $(echo "$_line" | sed 's/^growth: unwind check: \([0-9]*\) captures, \([0-9]*\) by the fast walker, \([0-9]*\) mismatches$/\1 \2 \3/')
+	[ $# -eq 3 ] || fail "$_name: unexpected summary: $_line"
+	[ "$1" -ge 100 ] || fail "$_name: only $1 captures"
+	[ "$3" -eq 0 ] || { cat "$TMP/$_name.err"; fail "$_name: $3 of $2 fast walks differ from libunwind"; }
+	[ $(($2 * 10)) -ge $(($1 * 9)) ] || fail "$_name: the fast walker handled only $2 of $1 captures"
+}
+
+check_run threads "$PROGS/threads" 1 2
+check_run cxxcheck "$PROGS/cxxcheck"
+check_run grow "$PROGS/grow" 1 4 10
+check_run python "$PY" -c 'import json; x=[json.dumps({"k": [i, str(i)]}) for i in range(20000)]; print(len(x))'
+
+# stacks MODE: the sorted symbolized stacks of grow's sites under GROWTH_UNWIND=MODE.
+stacks() {
+	mkdir -p "$TMP/$1"
+	GROWTH_UNWIND=$1 preload "$TMP/$1/g.zst" "$PROGS/grow" 1 4 10 >/dev/null 2>"$TMP/$1.err" ||
+		{ cat "$TMP/$1.err"; fail "grow failed under GROWTH_UNWIND=$1"; }
+	report_json "$TMP/$1/g.zst" "$TMP/$1.json"
+	json_get "$TMP/$1.json" '"\n".join(sorted(set(" < ".join(fn(f) for f in s["frames"]) for s in sites)))' >"$TMP/$1.stacks"
+}
+stacks fast
+stacks libunwind
+grep -q 'grow_leaky_list' "$TMP/fast.stacks" || { cat "$TMP/fast.stacks"; fail "no grow_leaky_list stack under the fast walker"; }
+diff "$TMP/libunwind.stacks" "$TMP/fast.stacks" >"$TMP/diff" ||
+	{ cat "$TMP/diff"; fail "the fast walker's stacks differ from libunwind's"; }
+pass
