@@ -30,6 +30,7 @@
 #include "sites.h"
 #include "state.h"
 #include "trace_codec.h"
+#include "warn.h"
 
 #define ZSTD_LEVEL 1
 #define FINISH_WAIT_NS (10ull * 1000000000ull) /* exit waits this long for the last flush */
@@ -516,6 +517,9 @@ static void encode_snapshot(uint32_t n)
 		first = false;
 	}
 	grw_rec_end(&w.snap, r);
+	/* GROWTH_WARN: w.last now holds every site's live bytes; WARN records follow the snapshot. */
+	if (n)
+		grw_warn_interval(&w.snap, h.t_ns, h.rss_bytes, n, &w.last[0].live_bytes, sizeof *w.last);
 }
 
 /* One interval: modules if changed, new sites, a snapshot (and END when final), as one frame. */
