@@ -29,4 +29,13 @@ int grw_report_summary(FILE *f, const struct grw_model *m, struct grw_symbolizer
 /* Sum of live bytes over all sites at the end of the trace, and how many sites hold some. */
 uint64_t grw_report_live_total(const struct grw_model *m, size_t *nsites);
 
+/* Writes one frame: "func (file:line)", "func (module)", or "0xaddr (module+0xoff)". */
+void grw_report_frame(FILE *f, const struct grw_sym_frame *fr);
+/* Writes a site's symbolized stack, one frame per line after indent, at most max_frames of them
+ * and then "... N more frames". Returns 0 or -ENOMEM. */
+int grw_report_stack(FILE *f, struct grw_symbolizer *sym, const struct grw_model_site *s,
+		     const char *indent, size_t max_frames);
+/* Writes s as a JSON string (escaped; invalid UTF-8 as \u00XX), or null when s is NULL. */
+void grw_report_json_str(FILE *f, const char *s);
+
 #endif

@@ -55,8 +55,7 @@ static char *fmt_dur(char *buf, size_t len, double s)
 	return buf;
 }
 
-/* "func (file:line)", "func (module)", or "0xaddr (module+0xoff)". */
-static void put_frame(FILE *f, const struct grw_sym_frame *fr)
+void grw_report_frame(FILE *f, const struct grw_sym_frame *fr)
 {
 	if (fr->function)
 		fputs(fr->function, f);
@@ -75,6 +74,12 @@ static void put_frame(FILE *f, const struct grw_sym_frame *fr)
 static int put_stack(FILE *f, struct grw_symbolizer *sym, const struct grw_model_site *s,
 		     const char *indent)
 {
+	return grw_report_stack(f, sym, s, indent, TEXT_FRAMES);
+}
+
+int grw_report_stack(FILE *f, struct grw_symbolizer *sym, const struct grw_model_site *s,
+		     const char *indent, size_t max_frames)
+{
 	const struct grw_sym_frame *fr;
 	size_t n;
 	int e = grw_sym_site(sym, s, &fr, &n);
@@ -82,13 +87,13 @@ static int put_stack(FILE *f, struct grw_symbolizer *sym, const struct grw_model
 		return e;
 	if (n == 0)
 		fprintf(f, "%s(no frames)\n", indent);
-	for (size_t i = 0; i < n && i < TEXT_FRAMES; i++) {
+	for (size_t i = 0; i < n && i < max_frames; i++) {
 		fprintf(f, "%s", indent);
-		put_frame(f, &fr[i]);
+		grw_report_frame(f, &fr[i]);
 		fputc('\n', f);
 	}
-	if (n > TEXT_FRAMES)
-		fprintf(f, "%s... %zu more frames\n", indent, n - TEXT_FRAMES);
+	if (n > max_frames)
+		fprintf(f, "%s... %zu more frames\n", indent, n - max_frames);
 	return 0;
 }
 
@@ -102,7 +107,7 @@ static int put_site_name(FILE *f, struct grw_symbolizer *sym, const struct grw_m
 		return e;
 	const struct grw_sym_frame *b = grw_sym_best(fr, n);
 	if (b)
-		put_frame(f, b);
+		grw_report_frame(f, b);
 	else
 		fputs("(no frames)", f);
 	return 0;
