@@ -34,7 +34,9 @@ const char grw_run_help[] =
 	"growing allocation sites with their innermost function and file:line, and the leaks at\n"
 	"exit. The command's own output, input and exit status are left alone; growth exits with\n"
 	"the command's status (128+N when signal N killed it). While the command runs, Ctrl-C and\n"
-	"Ctrl-\\ go to the command, not to growth.\n\n"
+	"Ctrl-\\ go to the command, not to growth. A site that starts growing while the command\n"
+	"runs gets one \"growth: site N is growing\" line on standard error at once (set\n"
+	"GROWTH_WARN=0 to turn that off, GROWTH_WARN_FILE=PATH to send it to a file).\n\n"
 	"options:\n"
 	"  -o, --output TEMPLATE  trace file name (default " DEFAULT_TEMPLATE " in the current\n"
 	"                         directory): %p = pid, %e = program name, %% = %\n"
@@ -343,7 +345,8 @@ int grw_cmd_run(int argc, char **argv)
 	} else {
 		preload = strdup(lib);
 	}
-	if (!preload || setenv("LD_PRELOAD", preload, 1) || setenv("GROWTH_OUTPUT", tpl, 1)) {
+	if (!preload || setenv("LD_PRELOAD", preload, 1) || setenv("GROWTH_OUTPUT", tpl, 1) ||
+	    setenv("GROWTH_WARN", "1", 0) /* live warnings on unless the user chose */) {
 		fprintf(stderr, "growth run: cannot set the environment: %s\n", strerror(errno));
 		free(preload);
 		return GRW_EXIT_USAGE;
