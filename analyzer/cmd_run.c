@@ -17,9 +17,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "gate.h"
 #include "model.h"
 #include "reader.h"
 #include "report.h"
@@ -28,7 +30,7 @@
 #define DEFAULT_TEMPLATE "growth.%e.%p.zst"
 
 const char grw_run_help[] =
-	"usage: growth run [-o TEMPLATE] [--] CMD [ARGS...]\n\n"
+	"usage: growth run [-o TEMPLATE] [--check [CHECK OPTIONS]] [--] CMD [ARGS...]\n\n"
 	"Runs CMD with growth's preload library (libgrowth.so, found next to the growth binary or\n"
 	"in ../lib/growth/), waits for it, and prints a short report on standard error: the\n"
 	"growing allocation sites with their innermost function and file:line, and the leaks at\n"
@@ -40,8 +42,14 @@ const char grw_run_help[] =
 	"options:\n"
 	"  -o, --output TEMPLATE  trace file name (default " DEFAULT_TEMPLATE " in the current\n"
 	"                         directory): %p = pid, %e = program name, %% = %\n"
+	"  --check                after the command, gate its traces (and its children's) like\n"
+	"                         'growth check' and print that report instead of the summary;\n"
+	"                         takes check's options (--max-leak, --suppressions, --junit...).\n"
+	"                         Exit status: the command's when it failed, else check's\n"
+	"                         (0 pass, 1 leak or growth, 2 no trace or unreadable)\n"
 	"  -h, --help             this help\n\n"
 	"examples:\n"
+	"  growth run --check --junit growth.xml -- ./unit_tests\n"
 	"  growth run -- ./server --port 8080\n"
 	"  growth run -o /tmp/traces/%e.%p.zst -- python3 app.py\n"
 	"  growth run ./batch-job && growth report --all growth.batch-job.*.zst\n\n"
@@ -154,8 +162,8 @@ out_close:
 /* ------------------------------------------------------------------------------------------ */
 /* Finding the trace afterwards */
 
-/* Expands the template for pid: %p -> pid, %e -> '*', %% -> '%'; glob metacharacters in the
- * literal parts are escaped. Returns 0, or -ENAMETOOLONG. */
+/* Expands the template for pid: %p -> pid (or '*' when pid < 0), %e -> '*', %% -> '%'; glob
+ * metacharacters in the literal parts are escaped. Returns 0, or -ENAMETOOLONG. */
 static int template_glob(const char *tpl, pid_t pid, char *out, size_t len)
 {
 	size_t n = 0;
@@ -164,7 +172,10 @@ static int template_glob(const char *tpl, pid_t pid, char *out, size_t len)
 		const char *add;
 		char one[3] = {0};
 		if (*p == '%' && p[1] == 'p') {
-			snprintf(num, sizeof num, "%d", (int)pid);
+			if (pid < 0)
+				snprintf(num, sizeof num, "*");
+			else
+				snprintf(num, sizeof num, "%d", (int)pid);
 			add = num;
 			p++;
 		} else if (*p == '%' && p[1] == 'e') {
@@ -208,6 +219,52 @@ static int peek_header(void *ctx, struct grw_rec *r)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+
+/* --check: gates every trace the template names that started at or after start_ns (the
+ * command's, its children's, each image of an exec chain). Returns check's exit status. */
+static int check_children(const char *tpl, uint64_t start_ns, const struct grw_check_opts *o)
+{
+	char pat[PATH_MAX + 16];
+	glob_t g;
+	if (template_glob(tpl, -1, pat, sizeof pat - 8)) {
+		fprintf(stderr, "growth: the trace name template is too long to search for\n");
+		return GRW_EXIT_USAGE;
+	}
+	memset(&g, 0, sizeof g);
+	int gr = glob(pat, 0, NULL, &g);
+	size_t plen = strlen(pat);
+	memcpy(pat + plen, ".[0-9]*", 8);
+	glob(pat, gr == 0 ? GLOB_APPEND : 0, NULL, &g);
+	pat[plen] = 0;
+	const char **mine = calloc(g.gl_pathc + 1, sizeof *mine);
+	size_t n = 0;
+	if (!mine) {
+		globfree(&g);
+		fprintf(stderr, "growth: out of memory\n");
+		return GRW_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct hdr_peek h = {0};
+		struct grw_read_info info;
+		char err[16];
+		/* An unreadable file is gated too (it fails as unreadable): it may be ours. */
+		if (grw_trace_read(g.gl_pathv[i], NULL, peek_header, &h, &info, err, sizeof err) != 0 ||
+		    !h.ok || h.start_unix_ns >= start_ns)
+			mine[n++] = g.gl_pathv[i];
+	}
+	int rc;
+	if (n == 0) {
+		fprintf(stderr, "growth: no trace found (looked for %s): libgrowth.so did not load or "
+				"wrote nothing\n",
+			pat);
+		rc = GRW_EXIT_USAGE;
+	} else {
+		rc = grw_check_paths(o, mine, n, stderr);
+	}
+	free(mine);
+	globfree(&g);
+	return rc;
+}
 
 static int report_child(const char *tpl, pid_t pid)
 {
@@ -283,16 +340,24 @@ int grw_cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'},
+		{"check", no_argument, NULL, 'C'},
+		GRW_CHECK_LONG_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *tpl_arg = DEFAULT_TEMPLATE;
+	bool check = false, check_opts = false;
+	struct grw_check_opts co;
 	int c;
+	grw_check_opts_init(&co);
 	/* "+": options after CMD belong to CMD. */
 	while ((c = getopt_long(argc, argv, "+:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			tpl_arg = optarg;
+			break;
+		case 'C':
+			check = true;
 			break;
 		case 'h':
 			fputs(grw_run_help, stdout);
@@ -300,9 +365,17 @@ int grw_cmd_run(int argc, char **argv)
 		case ':':
 			return grw_usage_error("run", "option '%s' needs an argument", argv[optind - 1]);
 		default:
+			if (c >= GRW_CHECK_OPT_BASE && c < GRW_CHECK_OPT_BASE + GRW_CHECK_OPT_COUNT) {
+				if (grw_check_opt(&co, c, optarg, "run"))
+					return GRW_EXIT_USAGE;
+				check_opts = true;
+				break;
+			}
 			return grw_usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (check_opts && !check)
+		return grw_usage_error("run", "check options need --check");
 	if (optind >= argc)
 		return grw_usage_error("run", "missing CMD");
 	if (!*tpl_arg)
@@ -345,14 +418,16 @@ int grw_cmd_run(int argc, char **argv)
 	} else {
 		preload = strdup(lib);
 	}
-	if (!preload || setenv("LD_PRELOAD", preload, 1) || setenv("GROWTH_OUTPUT", tpl, 1) ||
-	    setenv("GROWTH_WARN", "1", 0) /* live warnings on unless the user chose */) {
+	if (!preload || setenv("LD_PRELOAD", preload, 1) || setenv("GROWTH_OUTPUT", tpl, 1)) {
 		fprintf(stderr, "growth run: cannot set the environment: %s\n", strerror(errno));
 		free(preload);
 		return GRW_EXIT_USAGE;
 	}
 	free(preload);
 
+	struct timespec start_ts;
+	clock_gettime(CLOCK_REALTIME, &start_ts);
+	uint64_t start_ns = (uint64_t)start_ts.tv_sec * 1000000000u + (uint64_t)start_ts.tv_nsec;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -387,7 +462,13 @@ int grw_cmd_run(int argc, char **argv)
 					 : GRW_EXIT_USAGE;
 
 	/* The command's exec failure already said why; there is no trace to look for. */
-	if (!(WIFEXITED(status) && (rc == 127 || rc == 126) && access(exe, X_OK) != 0))
+	bool exec_failed = WIFEXITED(status) && (rc == 127 || rc == 126) && access(exe, X_OK) != 0;
+	if (check) {
+		/* The command's failure wins; the gate's report is printed all the same. */
+		int crc = exec_failed ? GRW_EXIT_USAGE : check_children(tpl, start_ns, &co);
+		return rc != 0 ? rc : crc;
+	}
+	if (!exec_failed)
 		report_child(tpl, pid);
 	return rc;
 }
