@@ -8,6 +8,7 @@ CXX     ?= c++
 GO      ?= go
 PREFIX  ?= /usr/local
 DESTDIR ?=
+MANDIR  ?= $(PREFIX)/share/man
 BUILD   := build
 VERSION := 0.1.0
 
@@ -17,11 +18,12 @@ else
 Q := @
 endif
 
-PKGS := libunwind libzstd libdw
+PKGS := libunwind libzstd libdw zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 UNWIND_LIBS := $(shell pkg-config --libs libunwind 2>/dev/null)
 ZSTD_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null)
 DW_LIBS := $(shell pkg-config --libs libdw 2>/dev/null)
+ZLIB_LIBS := $(shell pkg-config --libs zlib 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wundef \
 	-Wformat=2 -Wcast-align -Wvla -Wwrite-strings -Wno-format-nonliteral
@@ -88,7 +90,7 @@ $(BUILD)/libgrowth.so: $(PRELOAD_OBJ)
 
 $(BUILD)/growth: $(ANALYZER_OBJ)
 	@$(if $(Q),echo '  LD       $@')
-	$(Q)$(CC) $(SAN_FLAGS) -pthread -o $@ $(ANALYZER_OBJ) $(DW_LIBS) $(ZSTD_LIBS) -lstdc++ -lm \
+	$(Q)$(CC) $(SAN_FLAGS) -pthread -o $@ $(ANALYZER_OBJ) $(DW_LIBS) $(ZSTD_LIBS) $(ZLIB_LIBS) -lstdc++ -lm \
 		$(LDFLAGS)
 
 -include $(PRELOAD_OBJ:.o=.d) $(ANALYZER_OBJ:.o=.d)
@@ -101,7 +103,7 @@ UNIT_COMMON_SRC := $(COMMON_SRC) $(filter-out analyzer/main.c,$(ANALYZER_SRC))
 $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_COMMON_SRC) $(wildcard common/*.h analyzer/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  CC       $@')
-	$(Q)$(CC) $(ANALYZER_CFLAGS) -Itests/unit -o $@ $< $(UNIT_COMMON_SRC) $(DW_LIBS) $(ZSTD_LIBS) \
+	$(Q)$(CC) $(ANALYZER_CFLAGS) -Itests/unit -o $@ $< $(UNIT_COMMON_SRC) $(DW_LIBS) $(ZSTD_LIBS) $(ZLIB_LIBS) \
 		-lstdc++ -lm $(LDFLAGS)
 
 programs: all
@@ -138,12 +140,16 @@ demo: deps
 
 # --- install ----------------------------------------------------------------------------------
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/growth
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/growth \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 0755 $(BUILD)/growth $(DESTDIR)$(PREFIX)/bin/growth
 	install -m 0755 $(BUILD)/libgrowth.so $(DESTDIR)$(PREFIX)/lib/growth/libgrowth.so
+	install -m 0644 man/growth.1 $(DESTDIR)$(MANDIR)/man1/growth.1
+	install -m 0644 man/libgrowth.7 $(DESTDIR)$(MANDIR)/man7/libgrowth.7
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/growth $(DESTDIR)$(PREFIX)/lib/growth/libgrowth.so
+	rm -f $(DESTDIR)$(PREFIX)/bin/growth $(DESTDIR)$(PREFIX)/lib/growth/libgrowth.so \
+		$(DESTDIR)$(MANDIR)/man1/growth.1 $(DESTDIR)$(MANDIR)/man7/libgrowth.7
 	-rmdir $(DESTDIR)$(PREFIX)/lib/growth
 
 format:

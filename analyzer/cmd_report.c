@@ -6,25 +6,35 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "model.h"
 #include "report.h"
+#include "report_formats.h"
 #include "symbolize.h"
 
 const char grw_report_help[] =
-	"usage: growth report [--format text|json] [-o FILE] [--all] TRACE\n\n"
+	"usage: growth report [--format text|json|html|folded|pprof] [-o FILE] [--all]\n"
+	"                     [--top N] [--at SECONDS] [--metric end|peak|growth] TRACE\n\n"
 	"Analyses a growth trace: which allocation sites kept growing (slope, when growth would\n"
 	"have been flagged, time until the memory limit), with their symbolized stacks (function,\n"
 	"file:line, inlined frames), and the sites holding the most memory at the end (the leaks\n"
 	"at exit when the program exited normally). A trace without an end record (the program was\n"
 	"killed or crashed) is analysed up to its last flush and marked truncated.\n\n"
 	"options:\n"
-	"  -f, --format FMT   text (default) or json\n"
+	"  -f, --format FMT   text (default), json, html (one self-contained page with charts,\n"
+	"                     no network needed), folded (flame graph stacks: flamegraph.pl,\n"
+	"                     inferno, speedscope) or pprof (gzipped profile.proto for go tool pprof)\n"
 	"  -o, --output FILE  write the report to FILE instead of standard output\n"
 	"  -a, --all          text: list every site with its pattern, not only the largest\n"
+	"  -n, --top N        html: sites charted and listed with their stacks (default 20)\n"
+	"      --at SECONDS   folded: live bytes at this time since the start (default: the end)\n"
+	"      --metric M     folded: end (live bytes, default), peak (each site's peak) or growth\n"
+	"                     (live bytes minus the site's minimum)\n"
 	"  -h, --help         this help\n\n"
 	"JSON: {\"version\":1, \"process\":{\"pid\",\"exe\",\"argv\"}, \"duration_s\", \"truncated\",\n"
 	"  \"end_reason\", \"memory_limit_bytes\", \"rss\":{\"peak_bytes\",\"end_bytes\"}, \"sites\":[{\"id\",\n"
@@ -40,7 +50,10 @@ const char grw_report_help[] =
 	"  growth report growth.server.1234.zst\n"
 	"  growth report --all growth.server.1234.zst | less\n"
 	"  growth report --format json -o report.json growth.server.1234.zst\n"
-	"  growth report --format json growth.server.1234.zst | jq '.sites[] | select(.growing)'\n\n"
+	"  growth report --format json growth.server.1234.zst | jq '.sites[] | select(.growing)'\n"
+	"  growth report --format html -o report.html growth.server.1234.zst\n"
+	"  growth report --format folded growth.server.1234.zst | flamegraph.pl > live.svg\n"
+	"  growth report --format pprof -o live.pb.gz growth.server.1234.zst && go tool pprof -top live.pb.gz\n\n"
 	"exit status: 0 when a report was written (also for a truncated trace), 2 on a usage error\n"
 	"or a trace that cannot be read.\n";
 
@@ -50,14 +63,20 @@ int grw_cmd_report(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"output", required_argument, NULL, 'o'},
 		{"all", no_argument, NULL, 'a'},
+		{"top", required_argument, NULL, 'n'},
+		{"at", required_argument, NULL, 'T'},
+		{"metric", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *format = "text", *out_path = NULL;
 	struct grw_report_opts ro = {0};
+	struct grw_folded_opts fo = {GRW_FOLDED_END, -1};
+	size_t top_n = 20;
+	char *endp;
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":f:o:ah", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:o:an:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			format = optarg;
@@ -67,6 +86,27 @@ int grw_cmd_report(int argc, char **argv)
 			break;
 		case 'a':
 			ro.all = true;
+			break;
+		case 'n':
+			top_n = (size_t)strtoul(optarg, &endp, 10);
+			if (*endp || !*optarg || top_n == 0 || optarg[0] == '-')
+				return grw_usage_error("report", "bad --top '%s' (a count >= 1)", optarg);
+			break;
+		case 'T':
+			fo.at_s = strtod(optarg, &endp);
+			if (*endp || !*optarg || !isfinite(fo.at_s) || fo.at_s < 0)
+				return grw_usage_error("report", "bad --at '%s' (seconds >= 0)", optarg);
+			break;
+		case 'M':
+			if (strcmp(optarg, "end") == 0)
+				fo.metric = GRW_FOLDED_END;
+			else if (strcmp(optarg, "peak") == 0)
+				fo.metric = GRW_FOLDED_PEAK;
+			else if (strcmp(optarg, "growth") == 0)
+				fo.metric = GRW_FOLDED_GROWTH;
+			else
+				return grw_usage_error("report", "unknown metric '%s' (end, peak or growth)",
+						       optarg);
 			break;
 		case 'h':
 			fputs(grw_report_help, stdout);
@@ -78,9 +118,13 @@ int grw_cmd_report(int argc, char **argv)
 			return grw_usage_error("report", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	bool json = strcmp(format, "json") == 0;
-	if (!json && strcmp(format, "text") != 0)
-		return grw_usage_error("report", "unknown format '%s' (text or json)", format);
+	static const char *const formats[] = {"text", "json", "html", "folded", "pprof"};
+	size_t fmt = 0;
+	while (fmt < sizeof formats / sizeof formats[0] && strcmp(format, formats[fmt]) != 0)
+		fmt++;
+	if (fmt == sizeof formats / sizeof formats[0])
+		return grw_usage_error("report", "unknown format '%s' (text, json, html, folded, pprof)",
+				       format);
 	if (optind >= argc)
 		return grw_usage_error("report", "missing TRACE");
 	if (optind + 1 < argc)
@@ -111,7 +155,24 @@ int grw_cmd_report(int argc, char **argv)
 			goto out_sym;
 		}
 	}
-	int e = json ? grw_report_json(out, &m, sym, &ro) : grw_report_text(out, &m, sym, &ro);
+	int e;
+	switch (fmt) {
+	case 1:
+		e = grw_report_json(out, &m, sym, &ro);
+		break;
+	case 2:
+		e = grw_report_html(out, &m, sym, &ro, top_n);
+		break;
+	case 3:
+		e = grw_report_folded(out, &m, sym, &fo);
+		break;
+	case 4:
+		e = grw_report_pprof(out, &m, sym);
+		break;
+	default:
+		e = grw_report_text(out, &m, sym, &ro);
+		break;
+	}
 	if (fflush(out) && !e)
 		e = -EIO;
 	if (out != stdout && fclose(out) && !e)
