@@ -229,7 +229,11 @@ static int put_culprits(FILE *d, FILE *j, const struct grw_model *m, struct grw_
 			i ? ", " : "", s->id, s->kind == GRW_KIND_MMAP ? "mmap" : "heap", c[i].bytes,
 			c[i].count);
 		if (growth)
-			fprintf(j, ", \"slope_bytes_per_s\": %.1f", s->verdict.slope_bps);
+			fprintf(j,
+				", \"slope_bytes_per_s\": %.1f, \"growing_at_end\": %s, "
+				"\"flagged_at_s\": %.3f, \"live_bytes_end\": %" PRIu64,
+				s->verdict.slope_bps, s->verdict.growing ? "true" : "false",
+				s->flagged_at_s, site_bytes(s));
 		fputs(", \"frames\": ", j);
 		json_frames(j, fr, nf);
 		fputs("}", j);
@@ -242,12 +246,15 @@ static int put_culprits(FILE *d, FILE *j, const struct grw_model *m, struct grw_
 		if (i >= CHECK_CULPRITS)
 			continue;
 		if (growth)
-			fprintf(d, "  GROWING: +%.2f MiB/min, %" PRIu64 " bytes live at the end (%s) in %" PRIu64
-				   " allocation%s, %s site %" PRIu64 "\n",
+			fprintf(d,
+				"  GROWING: %s site %" PRIu64 ", +%.2f MiB/min, peak %" PRIu64
+				" bytes (%s), %" PRIu64 " bytes live at the end%s%.1f s\n",
+				s->kind == GRW_KIND_MMAP ? "mmap" : "heap", s->id,
 				s->verdict.slope_bps * 60 / 1048576, c[i].bytes,
-				grw_fmt_bytes(b, sizeof b, (double)c[i].bytes), c[i].count,
-				c[i].count == 1 ? "" : "s", s->kind == GRW_KIND_MMAP ? "mmap" : "heap",
-				s->id);
+				grw_fmt_bytes(b, sizeof b, (double)c[i].bytes), site_bytes(s),
+				s->verdict.growing ? ", still growing; flagged at "
+						   : ", grew until it was freed; flagged at ",
+				s->flagged_at_s);
 		else
 			fprintf(d, "  LEAK: %" PRIu64 " bytes (%s) in %" PRIu64 " allocation%s, %s site %" PRIu64 "\n",
 				c[i].bytes, grw_fmt_bytes(b, sizeof b, (double)c[i].bytes), c[i].count,
@@ -258,6 +265,27 @@ static int put_culprits(FILE *d, FILE *j, const struct grw_model *m, struct grw_
 			return e;
 	}
 	fputs("]", j);
+	return 0;
+}
+
+/* Appends ": largest at FRAME" for the culprit holding the most bytes. */
+static int put_top(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
+		   const struct culprit *c, size_t n)
+{
+	size_t top = 0;
+	for (size_t i = 1; i < n; i++)
+		if (c[i].bytes > c[top].bytes)
+			top = i;
+	const struct grw_sym_frame *fr;
+	size_t nf;
+	int e = grw_sym_site(sym, &m->sites[c[top].site], &fr, &nf);
+	if (e)
+		return e;
+	const struct grw_sym_frame *b = grw_sym_best(fr, nf);
+	if (b) {
+		fputs(n > 1 ? "; largest at " : " at ", f);
+		grw_report_frame(f, b);
+	}
 	return 0;
 }
 
@@ -341,7 +369,9 @@ static int judge(const struct grw_check_opts *o, struct grw_supp_list *supps, co
 		uint64_t bytes = site_bytes(s);
 		live_bytes += bytes;
 		bool check_leak = clean && bytes;
-		bool check_growth = s->verdict.growing;
+		/* Flagged at some cut counts even when the site levelled off or was freed before
+		 * the end: a test suite that tears everything down at exit must not hide growth. */
+		bool check_growth = s->verdict.growing || s->flagged_at_s >= 0;
 		if (!check_leak && !check_growth)
 			continue;
 		const struct grw_sym_frame *fr;
@@ -369,7 +399,7 @@ static int judge(const struct grw_check_opts *o, struct grw_supp_list *supps, co
 				sp->matched_allocs += site_count(s);
 				sp->matched_bytes += s->live_bytes;
 			} else {
-				grows[ngrows++] = (struct culprit){i, bytes, site_count(s)};
+				grows[ngrows++] = (struct culprit){i, s->peak_live_bytes, site_count(s)};
 			}
 		}
 	}
@@ -379,14 +409,24 @@ static int judge(const struct grw_check_opts *o, struct grw_supp_list *supps, co
 	bool growth_fail = o->fail_on_growth && ngrows > 0;
 	double rss_bps = m.rss.verdict.growing ? m.rss.verdict.slope_bps : 0;
 	bool rss_fail = o->max_rss_bps >= 0 && rss_bps > o->max_rss_bps;
-	if (leak_fail)
+	if (leak_fail) {
 		fprintf(why.f,
 			"leaked at exit: %" PRIu64 " bytes (%s) in %" PRIu64
-			" allocation%s at %zu site%s, above --max-leak %" PRIu64 " bytes\n",
+			" allocation%s at %zu site%s, above --max-leak %" PRIu64 " bytes",
 			leak_bytes, grw_fmt_bytes(b1, sizeof b1, (double)leak_bytes), leak_count,
 			leak_count == 1 ? "" : "s", nleaks, nleaks == 1 ? "" : "s", o->max_leak_bytes);
-	if (growth_fail)
-		fprintf(why.f, "%zu growing site%s\n", ngrows, ngrows == 1 ? "" : "s");
+		e = put_top(why.f, &m, sym, leaks, nleaks);
+		if (e)
+			goto out;
+		fputc('\n', why.f);
+	}
+	if (growth_fail) {
+		fprintf(why.f, "%zu growing site%s", ngrows, ngrows == 1 ? "" : "s");
+		e = put_top(why.f, &m, sym, grows, ngrows);
+		if (e)
+			goto out;
+		fputc('\n', why.f);
+	}
 	if (rss_fail)
 		fprintf(why.f, "RSS grows %.0f bytes/s (%s/min), above --max-rss-rate %.0f bytes/s\n",
 			rss_bps, grw_fmt_bytes(b1, sizeof b1, rss_bps * 60), o->max_rss_bps);
@@ -431,6 +471,11 @@ static int judge(const struct grw_check_opts *o, struct grw_supp_list *supps, co
 	e = 0;
 out:
 	r->reasons = mb_close(&why);
+	if (r->reasons) {
+		size_t rl = strlen(r->reasons);
+		if (rl && r->reasons[rl - 1] == '\n')
+			r->reasons[rl - 1] = 0; /* one line per reason, none after the last */
+	}
 	r->details = mb_close(&det);
 	r->json = mb_close(&js);
 	if (!e && (!r->reasons || !r->details || !r->json))
