@@ -17,12 +17,14 @@ int grw_cmd_run(int argc, char **argv);
 int grw_cmd_report(int argc, char **argv);
 int grw_cmd_dump(int argc, char **argv);
 int grw_cmd_check(int argc, char **argv);
+int grw_cmd_diff(int argc, char **argv);
 
 /* --help texts, with worked examples. */
 extern const char grw_run_help[];
 extern const char grw_report_help[];
 extern const char grw_dump_help[];
 extern const char grw_check_help[];
+extern const char grw_diff_help[];
 
 /* Prints "growth CMD: MESSAGE (see 'growth CMD --help')" to stderr; returns GRW_EXIT_USAGE. */
 int grw_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

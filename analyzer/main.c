@@ -23,6 +23,8 @@ static const struct subcmd subcmds[] = {
 	 grw_report_help},
 	{"check", grw_cmd_check, "CI gate: fail on leaks at exit, growing sites, RSS growth",
 	 grw_check_help},
+	{"diff", grw_cmd_diff, "compare two traces: which sites grew or shrank (text or JSON)",
+	 grw_diff_help},
 	{"dump", grw_cmd_dump, "print every record of a trace as text", grw_dump_help},
 };
 
