@@ -42,6 +42,8 @@ int grw_model_init(struct grw_model *m)
 	grw_series_init(&m->rss.series, m->rss.pts, GRW_MODEL_SERIES_CAP);
 	grw_series_init(&m->total.series, m->total.pts, GRW_MODEL_SERIES_CAP);
 	m->last_snapshot_t_s = -1;
+	m->rss_peak_t_s = -1;
+	m->first_snapshot_t_s = -1;
 	return 0;
 }
 
@@ -478,6 +480,11 @@ static int on_snapshot(struct grw_model *m, struct grw_rec *r)
 		return -EBADMSG;
 	}
 	see_time(m, t);
+	uint64_t snap = m->snapshots + 1;
+	if (h.rss_bytes > m->rss.peak_bytes) {
+		m->rss_peak_snap = snap;
+		m->rss_peak_t_s = t;
+	}
 	/* Re-check a site at most once per second, and less often as the trace gets long (the
 	 * series' resolution falls with its length too). */
 	double check_every = t / GRW_MODEL_SERIES_CAP > 1.0 ? t / GRW_MODEL_SERIES_CAP : 1.0;
@@ -503,6 +510,25 @@ static int on_snapshot(struct grw_model *m, struct grw_rec *r)
 			e = site_fill(m, s, prev_t);
 			if (e)
 				return e;
+		}
+		/* A site first seen after the first snapshot held nothing before: its series starts
+		 * with zeros at the trace's start, so a rise late in the run is not mistaken for
+		 * memory allocated at the start of the series (a burst for "allocated at start"). */
+		if (changed && s->last_point_t_s < 0 && prev_t > m->first_snapshot_t_s &&
+		    m->first_snapshot_t_s >= 0) {
+			e = site_add(s, m->first_snapshot_t_s, 0);
+			if (!e)
+				e = site_fill(m, s, prev_t);
+			if (e)
+				return e;
+		}
+		if (changed) {
+			/* The first change after the RSS peak: remember what the site held there. */
+			if (s->last_change_snap <= m->rss_peak_snap && m->rss_peak_snap < snap) {
+				s->saved_peak_live = s->live_bytes;
+				s->saved_peak_snap = m->rss_peak_snap;
+			}
+			s->last_change_snap = snap;
 		}
 		m->total_live_bytes += en.live_bytes - s->live_bytes; /* modular: exact */
 		s->allocs = en.allocs;
@@ -541,7 +567,11 @@ static int on_snapshot(struct grw_model *m, struct grw_rec *r)
 		}
 	}
 	m->last_snapshot_t_s = t;
+	if (m->first_snapshot_t_s < 0)
+		m->first_snapshot_t_s = t;
 	m->snapshots++;
+	if (snap == m->rss_peak_snap)
+		m->tracked_at_rss_peak = m->total_live_bytes;
 	m->untracked_allocs = h.untracked_allocs;
 	m->untracked_bytes = h.untracked_bytes;
 	grw_series_add(&m->rss.series, t, (double)h.rss_bytes);
@@ -681,6 +711,11 @@ void grw_model_finish(struct grw_model *m, const struct grw_read_info *info)
 		if (s->last_point_t_s >= 0 && end > s->last_point_t_s)
 			site_fill(m, s, end);
 		site_classify(m, s, &s->verdict);
+		s->live_at_rss_peak = 0;
+		if (m->rss_peak_snap && s->last_change_snap <= m->rss_peak_snap)
+			s->live_at_rss_peak = s->live_bytes;
+		else if (m->rss_peak_snap && s->saved_peak_snap == m->rss_peak_snap)
+			s->live_at_rss_peak = s->saved_peak_live;
 		if (s->verdict.growing && s->flagged_at_s < 0)
 			s->flagged_at_s = end;
 		s->time_to_limit_s = -1;
@@ -750,4 +785,71 @@ int grw_model_sort_sites(const struct grw_model *m, size_t **order)
 		(*order)[i] = i;
 	qsort_r(*order, m->nsites, sizeof **order, cmp_sites, (void *)m);
 	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The RSS peak and downsampled series */
+
+bool grw_model_peak_matters(const struct grw_model *m)
+{
+	if (!m->rss_peak_snap)
+		return false;
+	if (!m->end_seen)
+		return true;
+	uint64_t limit = grw_model_limit(m);
+	return limit && m->rss.peak_bytes >= limit - limit / 10;
+}
+
+static int cmp_peak(const void *a, const void *b, void *ctx)
+{
+	const struct grw_model *m = ctx;
+	const struct grw_model_site *x = &m->sites[*(const size_t *)a];
+	const struct grw_model_site *y = &m->sites[*(const size_t *)b];
+	if (x->live_at_rss_peak != y->live_at_rss_peak)
+		return x->live_at_rss_peak > y->live_at_rss_peak ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int grw_model_peak_sites(const struct grw_model *m, size_t max, size_t **order, size_t *n)
+{
+	*n = 0;
+	*order = malloc((m->nsites ? m->nsites : 1) * sizeof **order);
+	if (!*order)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nsites; i++)
+		if (m->sites[i].live_at_rss_peak)
+			(*order)[(*n)++] = i;
+	qsort_r(*order, *n, sizeof **order, cmp_peak, (void *)m);
+	if (*n > max)
+		*n = max;
+	return 0;
+}
+
+size_t grw_model_downsample(const struct grw_series *s, struct grw_point *out, size_t max)
+{
+	if (!s->pts || s->n == 0 || max == 0)
+		return 0;
+	if (s->n <= max) {
+		memcpy(out, s->pts, s->n * sizeof *out);
+		return s->n;
+	}
+	if (max == 1) {
+		out[0] = s->pts[s->n - 1];
+		return 1;
+	}
+	/* Each output point is the last of its stretch, carrying the stretch's largest value in
+	 * vmax, so a short spike still shows. */
+	size_t prev = 0;
+	out[0] = s->pts[0];
+	for (size_t k = 1; k < max; k++) {
+		size_t idx = (size_t)((double)k * (s->n - 1) / (max - 1) + 0.5);
+		double vmax = s->pts[idx].vmax;
+		for (size_t i = prev + 1; i < idx; i++)
+			if (s->pts[i].vmax > vmax)
+				vmax = s->pts[i].vmax;
+		out[k] = s->pts[idx];
+		out[k].vmax = vmax;
+		prev = idx;
+	}
+	return max;
 }

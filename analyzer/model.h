@@ -60,6 +60,13 @@ struct grw_model_site {
 
 	struct grw_verdict verdict;   /* at the end of the trace (grw_model_finish) */
 	double time_to_limit_s;       /* growing sites with a known limit, else -1 */
+
+	/* Live bytes at the snapshot of the highest RSS (grw_model.rss_peak_snap), kept lazily:
+	 * a site that changes after that snapshot saves the value it held there. */
+	uint64_t live_at_rss_peak;    /* filled in by grw_model_finish */
+	uint64_t saved_peak_live;     /* live bytes at snapshot saved_peak_snap */
+	uint64_t saved_peak_snap;     /* the RSS peak snapshot saved_peak_live belongs to, 0 none */
+	uint64_t last_change_snap;    /* 1-based number of the snapshot that last changed it, 0 never */
 };
 
 struct grw_model_warn {
@@ -131,6 +138,12 @@ struct grw_model {
 	struct grw_detect_opts opts;
 	double *scratch;           /* grw_detect_scratch_len(GRW_MODEL_SERIES_CAP) doubles */
 	uint64_t classifications;  /* grw_detect_classify calls made while reading */
+
+	/* the moment of the highest RSS (what held the memory then: site live_at_rss_peak) */
+	uint64_t rss_peak_snap;         /* 1-based snapshot number of the first highest RSS, 0 none */
+	double rss_peak_t_s;            /* its time, -1 when none */
+	double first_snapshot_t_s;      /* time of the first snapshot, -1 before it */
+	uint64_t tracked_at_rss_peak;   /* sum of live bytes over sites at that snapshot */
 };
 
 /* Initialises an empty model. Returns 0 or -ENOMEM. */
@@ -162,5 +175,25 @@ uint64_t grw_model_limit(const struct grw_model *m);
  * (descending), then by live bytes at the end (descending), then by id. Returns 0 or -ENOMEM.
  */
 int grw_model_sort_sites(const struct grw_model *m, size_t **order);
+
+/*
+ * True when the report should lead with what held the memory at the RSS peak rather than with
+ * growth: the trace ends without an END record (killed) or the RSS peak came within 10% of the
+ * memory limit. Not every OOM is a leak.
+ */
+bool grw_model_peak_matters(const struct grw_model *m);
+
+/*
+ * Fills order[0..*n) with the indexes of the sites that held memory at the RSS peak, largest
+ * live_at_rss_peak first, at most max of them. Returns 0 or -ENOMEM; *order is the caller's
+ * to free.
+ */
+int grw_model_peak_sites(const struct grw_model *m, size_t max, size_t **order, size_t *n);
+
+/*
+ * Picks at most max points spread evenly over a series (the first and the last included) into
+ * out; returns how many. For the report's sparklines and JSON `series` arrays.
+ */
+size_t grw_model_downsample(const struct grw_series *s, struct grw_point *out, size_t max);
 
 #endif

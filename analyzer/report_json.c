@@ -91,6 +91,36 @@ static const char *limit_source(uint64_t s)
 	return NULL;
 }
 
+#define JSON_PEAK_SITES 10    /* sites listed in the `peak` object at most */
+#define JSON_SERIES_POINTS 64 /* points of each `series` array at most */
+
+/* A downsampled series as [[t_s, bytes], ...]; bytes is the largest value of its stretch. */
+static void jpoints(FILE *f, const struct grw_series *s)
+{
+	struct grw_point pts[JSON_SERIES_POINTS];
+	size_t n = grw_model_downsample(s, pts, JSON_SERIES_POINTS);
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		double v = pts[i].vmax > pts[i].v ? pts[i].vmax : pts[i].v;
+		fprintf(f, "%s[%.3f,%.0f]", i ? "," : "", pts[i].t_s, v);
+	}
+	fputc(']', f);
+}
+
+/* Tracked bytes against RSS at one moment: how much of RSS the sites explain. */
+static void jexplained(FILE *f, double t_s, uint64_t rss, uint64_t tracked)
+{
+	fputs("{\"t_s\":", f);
+	jtime(f, t_s);
+	fprintf(f, ",\"rss_bytes\":%" PRIu64 ",\"tracked_bytes\":%" PRIu64 ",\"untracked_share\":",
+		rss, tracked);
+	if (rss)
+		fprintf(f, "%.4f", tracked >= rss ? 0.0 : (double)(rss - tracked) / (double)rss);
+	else
+		fputs("null", f);
+	fputc('}', f);
+}
+
 static void jseries(FILE *f, const struct grw_model_series *s)
 {
 	fprintf(f, "{\"peak_bytes\":%" PRIu64 ",\"end_bytes\":%" PRIu64 ",\"growing\":%s,",
@@ -99,6 +129,8 @@ static void jseries(FILE *f, const struct grw_model_series *s)
 	grw_report_json_str(f, grw_pattern_name(s->verdict.pattern));
 	fputs(",\"slope_bytes_per_s\":", f);
 	jnum(f, s->verdict.slope_bps, "%.3f");
+	fputs(",\"series\":", f);
+	jpoints(f, &s->series);
 	fputc('}', f);
 }
 
@@ -127,7 +159,8 @@ static int jsite(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
 	fputs(",\"flagged_at_s\":", f);
 	jtime(f, s->flagged_at_s);
 	fputs(",\"growth_start_s\":", f);
-	jtime(f, s->verdict.growing ? s->verdict.growth_start_s : -1);
+	jtime(f, s->verdict.growing || s->verdict.pattern == GRW_PAT_BURST ? s->verdict.growth_start_s
+									    : -1);
 	fputs(",\"slope_bytes_per_s\":", f);
 	jnum(f, s->verdict.slope_bps, "%.3f");
 	fprintf(f,
@@ -139,6 +172,14 @@ static int jsite(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
 	jtime(f, s->defined ? s->first_t_s : -1);
 	fputs(",\"time_to_limit_s\":", f);
 	jtime(f, s->time_to_limit_s);
+	fprintf(f, ",\"live_count_end\":%" PRIu64 ",\"mean_object_bytes\":",
+		s->allocs >= s->frees ? s->allocs - s->frees : 0);
+	if (s->allocs)
+		fprintf(f, "%.1f", (double)s->alloc_bytes / (double)s->allocs);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"live_at_rss_peak_bytes\":%" PRIu64 ",\"series\":", s->live_at_rss_peak);
+	jpoints(f, &s->series);
 	fputs(",\"frames\":[", f);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -162,6 +203,44 @@ static int jsite(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
 	fputs("]}", f);
 	(void)m;
 	return 0;
+}
+
+/* What held the memory at the RSS peak, when the trace was killed or came near its limit. */
+static int jpeak(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym)
+{
+	if (!grw_model_peak_matters(m)) {
+		fputs("null", f);
+		return 0;
+	}
+	size_t *order = NULL, n = 0;
+	int e = grw_model_peak_sites(m, JSON_PEAK_SITES, &order, &n);
+	if (e)
+		return e;
+	fputs("{\"t_s\":", f);
+	jtime(f, m->rss_peak_t_s);
+	fprintf(f, ",\"rss_bytes\":%" PRIu64 ",\"tracked_bytes\":%" PRIu64 ",\"reason\":\"%s\",\"sites\":[",
+		m->rss.peak_bytes, m->tracked_at_rss_peak,
+		m->end_seen ? "near_limit" : "killed");
+	for (size_t k = 0; k < n; k++) {
+		const struct grw_model_site *s = &m->sites[order[k]];
+		const struct grw_sym_frame *fr;
+		size_t nf;
+		e = grw_sym_site(sym, s, &fr, &nf);
+		if (e)
+			goto out_free;
+		const struct grw_sym_frame *b = grw_sym_best(fr, nf);
+		fprintf(f, "%s{\"id\":%" PRIu64 ",\"live_bytes\":%" PRIu64 ",\"share_of_rss\":%.4f,\"pattern\":",
+			k ? "," : "", s->id, s->live_at_rss_peak,
+			m->rss.peak_bytes ? (double)s->live_at_rss_peak / (double)m->rss.peak_bytes : 0.0);
+		grw_report_json_str(f, grw_pattern_name(s->verdict.pattern));
+		fputs(",\"function\":", f);
+		grw_report_json_str(f, b ? b->function : NULL);
+		fputc('}', f);
+	}
+	fputs("]}", f);
+out_free:
+	free(order);
+	return e;
 }
 
 int grw_report_json(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
@@ -206,6 +285,14 @@ int grw_report_json(FILE *f, const struct grw_model *m, struct grw_symbolizer *s
 	jseries(f, &m->total);
 	fprintf(f, ",\"untracked\":{\"allocs\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
 		m->untracked_allocs, m->untracked_bytes);
+	fputs(",\"rss_explained\":{\"at_peak\":", f);
+	jexplained(f, m->rss_peak_t_s, m->rss.peak_bytes, m->tracked_at_rss_peak);
+	fputs(",\"at_end\":", f);
+	jexplained(f, m->snapshots ? m->last_snapshot_t_s : -1, m->rss.end_bytes, m->total.end_bytes);
+	fputs("},\"peak\":", f);
+	e = jpeak(f, m, sym);
+	if (e)
+		goto out_free;
 	size_t nleak = 0;
 	uint64_t live = grw_report_live_total(m, &nleak);
 	fputs(",\"leaks_at_exit_bytes\":", f);
