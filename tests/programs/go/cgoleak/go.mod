@@ -1,0 +1,3 @@
+module growth.test/cgoleak
+
+go 1.19
