@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Live blocks and regions. Heap blocks: 64 shards chosen by a hash of the address, each an
- * open-addressing table (linear probing, backward-shift deletion, so no tombstones) under its
- * own spinlock; a shard grows by doubling, allocating with its lock dropped. Regions: a sorted
+ * Live blocks and regions. Heap blocks: 64 shards chosen by a hash of the address's page,
+ * each an open-addressing table (linear probing, backward-shift deletion, so no tombstones)
+ * under its own spinlock; a shard grows by doubling, allocating with its lock dropped. Regions: a sorted
  * array of non-overlapping page ranges under a mutex (mmap is a syscall anyway).
  */
 #include "addrmap.h"
@@ -12,16 +12,18 @@
 #include <string.h>
 
 #include "ialloc.h"
+#include "sites.h"
 #include "spin.h"
 
 #define NSHARDS 64
 #define MIN_CAP 256
+#define GROUP_SHIFT 8 /* slots per group: one 4 KiB page of 16-byte-aligned blocks */
 
+/* 16 bytes: the address, and the site (20 bits) beside the size (44 bits). */
+#define SIZE_BITS 44
 struct entry {
 	uintptr_t addr; /* 0 = empty slot */
-	uint64_t size;
-	uint32_t site;
-	uint32_t pad;
+	uint64_t val;   /* size | site << SIZE_BITS */
 };
 
 struct shard {
@@ -33,12 +35,28 @@ struct shard {
 
 static struct shard shards[NSHARDS];
 
+_Static_assert(GRW_MAX_SITES <= (1u << (64 - SIZE_BITS)), "site ids must fit beside the size");
+
 static inline uint64_t mix(uintptr_t a)
 {
 	uint64_t z = a;
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
+}
+
+/* The shard and the home slot come from a hash of the 4 KiB page; within the page, blocks keep
+ * their order in a run of 256 slots. Allocators hand out neighbouring addresses one after the
+ * other, so consecutive inserts and removes touch the same few cache lines and TLB entries
+ * instead of one random line each (this was a cache miss per malloc and per free). */
+static inline uint64_t page_hash(uintptr_t a)
+{
+	return mix(a >> 12);
+}
+
+static inline size_t home(uintptr_t a, uint64_t h, size_t mask)
+{
+	return (size_t)((h << GROUP_SHIFT) + ((a >> 4) & ((1u << GROUP_SHIFT) - 1))) & mask;
 }
 
 static inline struct shard *shard_of(uint64_t h)
@@ -49,7 +67,7 @@ static inline struct shard *shard_of(uint64_t h)
 /* Under the shard lock: place e in tab (no duplicate, a free slot exists). */
 static void place(struct entry *tab, size_t cap, const struct entry *e)
 {
-	size_t i = mix(e->addr) & (cap - 1);
+	size_t i = home(e->addr, page_hash(e->addr), cap - 1);
 	while (tab[i].addr)
 		i = (i + 1) & (cap - 1);
 	tab[i] = *e;
@@ -87,9 +105,18 @@ static int grow(struct shard *s)
 	return 0;
 }
 
+static inline void unpack(uint64_t v, struct grw_block *b)
+{
+	b->size = v & ((1ull << SIZE_BITS) - 1);
+	b->site = (uint32_t)(v >> SIZE_BITS);
+}
+
 int grw_addrmap_insert(uintptr_t addr, uint32_t site, uint64_t size, struct grw_block *stale)
 {
-	uint64_t h = mix(addr);
+	if (size >> SIZE_BITS || site >= GRW_MAX_SITES)
+		return -ENOMEM; /* 16 TiB and more: counted as untracked */
+	uint64_t val = size | (uint64_t)site << SIZE_BITS;
+	uint64_t h = page_hash(addr);
 	struct shard *s = shard_of(h);
 	int rc = 0;
 	grw_spin_lock(&s->lock);
@@ -98,20 +125,17 @@ int grw_addrmap_insert(uintptr_t addr, uint32_t site, uint64_t size, struct grw_
 		goto out;
 	}
 	size_t mask = s->cap - 1;
-	for (size_t i = h & mask;; i = (i + 1) & mask) {
+	for (size_t i = home(addr, h, mask);; i = (i + 1) & mask) {
 		struct entry *e = &s->tab[i];
 		if (e->addr == addr) {
-			stale->size = e->size;
-			stale->site = e->site;
-			e->size = size;
-			e->site = site;
+			unpack(e->val, stale);
+			e->val = val;
 			rc = 1;
 			break;
 		}
 		if (!e->addr) {
 			e->addr = addr;
-			e->size = size;
-			e->site = site;
+			e->val = val;
 			s->count++;
 			break;
 		}
@@ -123,14 +147,14 @@ out:
 
 bool grw_addrmap_remove(uintptr_t addr, struct grw_block *out)
 {
-	uint64_t h = mix(addr);
+	uint64_t h = page_hash(addr);
 	struct shard *s = shard_of(h);
 	bool found = false;
 	grw_spin_lock(&s->lock);
 	if (!s->cap)
 		goto out;
 	size_t mask = s->cap - 1, i;
-	for (i = h & mask; s->tab[i].addr; i = (i + 1) & mask) {
+	for (i = home(addr, h, mask); s->tab[i].addr; i = (i + 1) & mask) {
 		if (s->tab[i].addr == addr) {
 			found = true;
 			break;
@@ -138,14 +162,13 @@ bool grw_addrmap_remove(uintptr_t addr, struct grw_block *out)
 	}
 	if (!found)
 		goto out;
-	out->size = s->tab[i].size;
-	out->site = s->tab[i].site;
+	unpack(s->tab[i].val, out);
 	/* Backward-shift deletion: pull later entries of the probe run into the hole. */
 	for (size_t j = i;;) {
 		j = (j + 1) & mask;
 		if (!s->tab[j].addr)
 			break;
-		size_t k = mix(s->tab[j].addr) & mask; /* where it wants to be */
+		size_t k = home(s->tab[j].addr, page_hash(s->tab[j].addr), mask); /* its home */
 		bool movable = (j > i) ? (k <= i || k > j) : (k <= i && k > j);
 		if (movable) {
 			s->tab[i] = s->tab[j];

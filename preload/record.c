@@ -3,9 +3,18 @@
  * The recorder: capture the stack, intern the site, update the live map and this thread's
  * counters. Called by the hooks with the guard set and recording enabled. Hot path: one stack
  * walk, a lock-free cache lookup, one shard spinlock, four relaxed stores; no syscall.
+ *
+ * GROWTH_SAMPLE=P (P > 0) samples heap allocations by bytes, as tcmalloc and jemalloc do: each
+ * thread counts down a distance drawn from an exponential distribution of mean P bytes, and
+ * the allocation that crosses zero is recorded. An allocation of n bytes is thus sampled with
+ * probability p = 1 - exp(-n/P), independently of the others, and a sampled one stands for 1/p
+ * allocations and n/p bytes (rounded). Its free subtracts the same weights (computed again from
+ * the size kept in the address map), so live bytes of a site are an unbiased estimate and a
+ * site whose blocks all die shows exactly 0. mmap regions stay exact (they are syscalls anyway).
  */
 #include "record.h"
 
+#include <string.h>
 #include <sys/mman.h>
 
 #include "addrmap.h"
@@ -34,9 +43,133 @@ static int64_t current_site(struct grw_tblock *tb, uint32_t kind)
 	return id;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Sampling (GROWTH_SAMPLE) */
+
+static __thread int64_t t_countdown; /* bytes left before the next sample; <= 0: draw first */
+static __thread uint64_t t_rng;      /* xorshift64* state, 0 = not seeded */
+
+/* ln(u) for u in (0, 1], without libm: u = m * 2^e with m in [1, 2), ln m by the atanh series
+ * (|s| <= 1/3: five terms leave an error below 1e-6, far under the sampling noise). */
+static double ln01(double u)
+{
+	uint64_t bits;
+	memcpy(&bits, &u, sizeof bits);
+	int e = (int)((bits >> 52) & 0x7ff) - 1023;
+	bits = (bits & ((1ull << 52) - 1)) | (1023ull << 52);
+	double m;
+	memcpy(&m, &bits, sizeof m);
+	double sv = (m - 1) / (m + 1), s2 = sv * sv;
+	double lnm = 2 * sv * (1 + s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 * (1.0 / 9)))));
+	return e * 0.69314718055994530942 + lnm;
+}
+
+/* 1 - exp(-x) for x >= 0, without libm. */
+static double one_minus_exp_neg(double x)
+{
+	if (x < 0.5) { /* Taylor series of -expm1(-x): 12 terms, error < 0.5^13 / 13! */
+		double term = x, sum = 0;
+		for (int k = 1; k <= 12; k++) {
+			sum += term;
+			term *= -x / (k + 1);
+		}
+		return sum;
+	}
+	if (x > 60)
+		return 1;
+	/* exp(-x) = 2^-(k + f), f in [0, 1): 2^-f = exp(-f ln 2) by its series (f ln 2 < 0.7). */
+	double y = x * 1.44269504088896340736;
+	int k = (int)y;
+	double g = (y - k) * 0.69314718055994530942, term = 1, e = 0;
+	for (int i = 1; i <= 16; i++) {
+		e += term;
+		term *= -g / i;
+	}
+	uint64_t bits = (uint64_t)(1023 - k) << 52; /* 2^-k, k <= 87 */
+	double p2;
+	memcpy(&p2, &bits, sizeof p2);
+	return 1 - e * p2;
+}
+
+static int64_t draw_countdown(void)
+{
+	uint64_t x = t_rng;
+	if (!x) {
+		x = (uint64_t)(uintptr_t)&t_rng * 0x9E3779B97F4A7C15ull ^ grw_now_ns();
+		if (!x)
+			x = 0x2545F4914F6CDD1Dull;
+	}
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	t_rng = x;
+	double u = (double)(((x * 0x2545F4914F6CDD1Dull) >> 11) + 1) * 0x1.0p-53; /* (0, 1] */
+	double d = -ln01(u) * (double)grw_cfg.sample_bytes;
+	return d >= 9.0e18 ? INT64_MAX : (int64_t)d + 1;
+}
+
+/* Whether this allocation of size bytes is sampled. */
+static inline bool take_sample(size_t size)
+{
+	int64_t n = size > (size_t)INT64_MAX ? INT64_MAX : (int64_t)size;
+	if (__builtin_expect(t_countdown > n, 1)) {
+		t_countdown -= n;
+		return false;
+	}
+	if (t_countdown <= 0 && t_rng == 0) { /* this thread's first allocation */
+		t_countdown = draw_countdown();
+		if (t_countdown > n) {
+			t_countdown -= n;
+			return false;
+		}
+	}
+	/* Crossed zero. The distance is memoryless: draw the next one from here. */
+	t_countdown = draw_countdown();
+	return true;
+}
+
+/* Counts and bytes one block of size bytes stands for: (1, size) in exact mode. */
+static void weights(uint64_t size, uint64_t *count, uint64_t *bytes)
+{
+	uint64_t period = grw_cfg.sample_bytes;
+	if (!period) {
+		*count = 1;
+		*bytes = size;
+		return;
+	}
+	double pr = one_minus_exp_neg((double)(size ? size : 1) / (double)period);
+	*count = (uint64_t)(1 / pr + 0.5);
+	*bytes = (uint64_t)((double)size / pr + 0.5);
+}
+
+/*
+ * Frees of blocks that were not sampled must stay cheap: the address map takes a spinlock. A
+ * counting filter, indexed by a hash of the address, counts the sampled blocks live under each
+ * slot; a free whose slot holds 0 cannot be of a sampled block and skips the map. It is set
+ * after the map insert and cleared after the remove, both before the block can be freed again,
+ * and a free of a sampled block happens after its malloc returned (the program's own ordering),
+ * so the filter never hides a live sampled block. 2^18 slots (1 MiB of BSS, touched only in
+ * sampled mode): with a few thousand sampled blocks live, ~1% of frees take the map.
+ */
+#define FILTER_BITS 18
+static uint32_t filter[1u << FILTER_BITS];
+
+static inline uint32_t *filter_slot(uintptr_t p)
+{
+	return &filter[((p >> 4) * 0x9E3779B97F4A7C15ull) >> (64 - FILTER_BITS)];
+}
+
+static inline bool sampled_mode(void)
+{
+	return grw_cfg.sample_bytes != 0;
+}
+
 void grw_record_alloc(void *p, size_t size)
 {
 	maybe_start_writer();
+	bool sampled = sampled_mode();
+	if (sampled && !take_sample(size))
+		return;
 	struct grw_tblock *tb = grw_counters_self();
 	int64_t site = current_site(tb, GRW_KIND_HEAP);
 	if (site < 0) {
@@ -49,17 +182,30 @@ void grw_record_alloc(void *p, size_t size)
 		grw_counters_untracked(size);
 		return;
 	}
-	if (rc == 1) /* a free we missed (e.g. in a signal handler while inside growth) */
-		grw_counters_add(tb, stale.site, 0, 1, 0, stale.size);
-	grw_counters_add(tb, (uint32_t)site, 1, 0, size, 0);
+	uint64_t wc, wb;
+	if (rc == 1) { /* a free we missed (e.g. in a signal handler while inside growth) */
+		weights(stale.size, &wc, &wb);
+		grw_counters_add(tb, stale.site, 0, wc, 0, wb);
+	} else if (sampled) {
+		__atomic_fetch_add(filter_slot((uintptr_t)p), 1, __ATOMIC_RELAXED);
+	}
+	weights(size, &wc, &wb);
+	grw_counters_add(tb, (uint32_t)site, wc, 0, wb, 0);
 }
 
 bool grw_record_free(void *p, struct grw_block *was)
 {
 	struct grw_block b;
+	bool sampled = sampled_mode();
+	if (sampled && __atomic_load_n(filter_slot((uintptr_t)p), __ATOMIC_RELAXED) == 0)
+		return false;
 	if (!grw_addrmap_remove((uintptr_t)p, &b))
 		return false;
-	grw_counters_add(grw_counters_self(), b.site, 0, 1, 0, b.size);
+	if (sampled)
+		__atomic_fetch_sub(filter_slot((uintptr_t)p), 1, __ATOMIC_RELAXED);
+	uint64_t wc, wb;
+	weights(b.size, &wc, &wb);
+	grw_counters_add(grw_counters_self(), b.site, 0, wc, 0, wb);
 	if (was)
 		*was = b;
 	return true;
@@ -69,9 +215,14 @@ void grw_record_unfree(void *p, const struct grw_block *was)
 {
 	struct grw_tblock *tb = grw_counters_self();
 	struct grw_block stale;
-	if (grw_addrmap_insert((uintptr_t)p, was->site, was->size, &stale) < 0)
+	int rc = grw_addrmap_insert((uintptr_t)p, was->site, was->size, &stale);
+	if (rc < 0)
 		return;
-	grw_counters_add(tb, was->site, 0, (uint64_t)-1, 0, (uint64_t)0 - was->size);
+	if (rc == 0 && sampled_mode())
+		__atomic_fetch_add(filter_slot((uintptr_t)p), 1, __ATOMIC_RELAXED);
+	uint64_t wc, wb;
+	weights(was->size, &wc, &wb);
+	grw_counters_add(tb, was->site, 0, (uint64_t)0 - wc, 0, (uint64_t)0 - wb);
 }
 
 /* ------------------------------------------------------------------------------------------ */

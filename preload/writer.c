@@ -344,7 +344,9 @@ static void encode_header(struct grw_buf *b)
 	grw_proc_mem_limit(&h.mem_limit_bytes, &h.mem_limit_source);
 	h.interval_ms = grw_cfg.interval_ms;
 	h.max_depth = grw_cfg.depth;
-	h.sample_bytes = 0; /* exact mode: GROWTH_SAMPLE is not implemented yet */
+	h.sample_bytes = grw_cfg.sample_bytes; /* 0: exact mode */
+	if (h.sample_bytes)
+		h.flags |= GRW_HDR_FLAG_SAMPLED;
 	h.exe = w.exe;
 	h.exe_len = (uint32_t)strlen(w.exe);
 	char *data = NULL, **argv = NULL;
