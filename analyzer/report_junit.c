@@ -51,9 +51,13 @@ void grw_xml_escape(FILE *f, const char *str)
 			} else {
 				size_t k = grw_utf8_len(s + i, n - i);
 				/* U+FFFE and U+FFFF are not XML characters either. */
-				if (k == 0 || (k == 3 && s[i] == 0xef && s[i + 1] == 0xbf &&
-					       (s[i + 2] == 0xbe || s[i + 2] == 0xbf))) {
+				if (k == 0) {
 					fputc('?', f);
+				} else if (k == 3 && s[i] == 0xef && s[i + 1] == 0xbf &&
+					   (s[i + 2] == 0xbe || s[i + 2] == 0xbf)) {
+					fputc('?', f);
+					i += k;
+					continue;
 				} else {
 					fwrite(s + i, 1, k, f);
 					i += k;
