@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `growth report [--format text|json] [-o FILE] [--all] TRACE`: reads the trace into the model,
- * symbolizes the sites it shows, and writes the text or JSON report. A truncated or partly
- * corrupt trace still gives a report (exit 0) that says where the data ends.
+ * `growth report [--format text|json|html|folded|pprof] [-o FILE] [--all] TRACE`: reads the
+ * trace into the model, symbolizes the sites it shows, and writes the report in the chosen
+ * format. A truncated or partly corrupt trace still gives a report (exit 0) that says where the
+ * data ends.
  */
 #include <errno.h>
 #include <getopt.h>

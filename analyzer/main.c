@@ -19,7 +19,8 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{"run", grw_cmd_run, "run a command under growth, then print a short report", grw_run_help},
-	{"report", grw_cmd_report, "analyse a trace: growing sites, leaks at exit (text or JSON)",
+	{"report", grw_cmd_report, "analyse a trace: growing sites, leaks at exit (text, JSON, HTML, "
+				   "folded, pprof)",
 	 grw_report_help},
 	{"check", grw_cmd_check, "CI gate: fail on leaks at exit, growing sites, RSS growth",
 	 grw_check_help},
@@ -39,7 +40,9 @@ static void usage(FILE *f)
 		   "  growth run -- ./server --port 8080     # profile until it exits, print a summary\n"
 		   "  growth report growth.server.1234.zst   # the full report of a trace\n"
 		   "  growth report --format json -o r.json growth.server.1234.zst\n"
+		   "  growth report --format html -o r.html growth.server.1234.zst  # charts, offline\n"
 		   "  growth check --junit growth.xml traces/ # CI gate: exit 1 on leaks or growth\n"
+		   "  growth diff before.zst after.zst       # which sites a fix shrank\n"
 		   "  growth dump growth.server.1234.zst     # every record, for debugging\n\n"
 		   "'growth COMMAND --help' describes one command.\n");
 }
@@ -68,7 +71,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return grw_usage_error(NULL, "missing command (run, report, check, dump)");
+		return grw_usage_error(NULL, "missing command (run, report, check, diff, dump)");
 
 	const char *name = argv[optind];
 	if (strcmp(name, "help") == 0) {
