@@ -1,7 +1,8 @@
 #!/bin/sh
 # growth check: a site that grows for seconds and is freed before exit leaks nothing but fails on
 # growth (exit 1, named in the output); a growth: suppression (file or GROWTH_SUPPRESSIONS) or
-# --no-fail-on-growth lets it pass, and the report says which suppressions matched and which not.
+# --no-fail-on-growth lets it pass, and the report says which suppressions matched and which not;
+# --max-rss-rate fails it on RSS growth alone.
 . "$(dirname "$0")/lib.sh"
 need "$PROGS/grow_then_free"
 
@@ -36,6 +37,14 @@ rc=$?
 "$GROWTH" check --no-fail-on-growth "$trace" >"$TMP/c4" 2>&1
 rc=$?
 [ $rc -eq 0 ] || { cat "$TMP/c4"; fail "--no-fail-on-growth exited $rc, expected 0"; }
+
+# --max-rss-rate: 4 MB in 5 s of RSS is far above 1KB/s and far below 1GiB/min.
+"$GROWTH" check --no-fail-on-growth --max-rss-rate 1KB/s "$trace" >"$TMP/c6" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "RSS grows .* above --max-rss-rate 1000 bytes/s" "$TMP/c6" || { cat "$TMP/c6"; fail "--max-rss-rate 1KB/s: exit $rc, expected 1 with the RSS reason"; }
+"$GROWTH" check --no-fail-on-growth --max-rss-rate 1GiB/min "$trace" >"$TMP/c7" 2>&1
+rc=$?
+[ $rc -eq 0 ] || { cat "$TMP/c7"; fail "--max-rss-rate 1GiB/min: exit $rc, expected 0"; }
 
 # A leak: suppression does not hide growth.
 printf 'leak:grow_then_free_append\n' >"$TMP/leaksupp"
