@@ -4,8 +4,9 @@
  * by hand (varints and length-delimited fields) and gzip-compressed with zlib, so that
  * `go tool pprof -top` and `-traces` read it. One sample per site with four values:
  * inuse_space, inuse_objects, alloc_space, alloc_objects. Strings, functions and locations are
- * interned; locations carry their inlined frames as lines, innermost first, and no mapping
- * (the profile is fully symbolized, so pprof never looks for the binaries).
+ * interned; locations carry their inlined frames as lines, innermost first. Each module is a
+ * mapping marked fully symbolized (functions, files, lines, inlined frames), so pprof never
+ * looks for the binaries; the executable's mapping comes first, as pprof expects.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -144,6 +145,9 @@ struct pprof {
 	} *loc_key;
 	size_t nloc, loc_cap;
 
+	const struct grw_model *m;
+	uint64_t *map_id; /* per model module: its Mapping id, 0 = none */
+
 	struct buf out; /* the Profile message */
 };
 
@@ -224,6 +228,78 @@ static uint64_t intern_func(struct pprof *pp, const struct grw_sym_frame *fr)
 	return pp->nfunc;
 }
 
+static void module_range(const struct grw_model_module *mod, uint64_t *start, uint64_t *limit)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (uint32_t i = 0; i < mod->nseg; i++) {
+		if (mod->segs[i].vaddr < lo)
+			lo = mod->segs[i].vaddr;
+		if (mod->segs[i].vaddr + mod->segs[i].memsz > hi)
+			hi = mod->segs[i].vaddr + mod->segs[i].memsz;
+	}
+	if (lo > hi)
+		lo = hi = 0;
+	*start = mod->base + lo;
+	*limit = mod->base + hi;
+}
+
+/* The Mapping id of a frame's module: the module of that path whose range holds the address,
+ * else the first of that path; 0 when it is in no known module. */
+static uint64_t mapping_of(const struct pprof *pp, const struct grw_sym_frame *fr)
+{
+	if (!fr->module)
+		return 0;
+	uint64_t any = 0;
+	for (size_t i = 0; i < pp->m->nmodules; i++) {
+		const struct grw_model_module *mod = &pp->m->modules[i];
+		if (mod->path != fr->module && strcmp(mod->path, fr->module) != 0)
+			continue;
+		uint64_t lo, hi;
+		module_range(mod, &lo, &hi);
+		if (fr->address >= lo && fr->address < hi)
+			return pp->map_id[i];
+		if (!any)
+			any = pp->map_id[i];
+	}
+	return any;
+}
+
+/* One Mapping per module, the executable first. */
+static void mappings(struct pprof *pp)
+{
+	const struct grw_model *m = pp->m;
+	uint64_t next = 1;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < m->nmodules; i++) {
+			const struct grw_model_module *mod = &m->modules[i];
+			bool is_exe = m->exe && strcmp(mod->path, m->exe) == 0;
+			if (pp->map_id[i] || (pass == 0) != is_exe)
+				continue;
+			pp->map_id[i] = next;
+			uint64_t lo, hi;
+			module_range(mod, &lo, &hi);
+			char hex[2 * 64 + 1] = "";
+			for (uint32_t k = 0; k < mod->build_id_len && k < 64; k++)
+				snprintf(hex + 2 * k, 3, "%02x", mod->build_id[k]);
+			int64_t fi = intern_str(pp, mod->path), bi = intern_str(pp, hex);
+			struct buf mp = {0};
+			f_u64(&mp, 1, next);
+			f_u64(&mp, 2, lo);
+			f_u64(&mp, 3, hi);
+			f_u64(&mp, 5, fi < 0 ? 0 : (uint64_t)fi);
+			f_u64(&mp, 6, bi < 0 ? 0 : (uint64_t)bi);
+			for (unsigned fld = 7; fld <= 10; fld++)
+				f_u64(&mp, fld, 1);
+			if (mp.oom || fi < 0 || bi < 0)
+				pp->out.oom = true;
+			else
+				f_bytes(&pp->out, 3, mp.p, mp.n);
+			free(mp.p);
+			next++;
+		}
+	}
+}
+
 /*
  * The location id of the frames fr[0..n) that share one return address (inlined frames first,
  * then the frame they were inlined into), writing its Location message the first time.
@@ -270,6 +346,7 @@ static uint64_t intern_loc(struct pprof *pp, const struct grw_sym_frame *fr, siz
 
 	/* Fields in any order are valid protobuf; id and address go after the lines here. */
 	f_u64(&loc, 1, pp->nloc);
+	f_u64(&loc, 2, mapping_of(pp, &fr[0]));
 	f_u64(&loc, 3, key.address);
 	if (loc.oom) {
 		free(loc.p);
@@ -371,6 +448,12 @@ int grw_report_pprof(FILE *f, const struct grw_model *m, struct grw_symbolizer *
 	value_type(&pp, 1, "inuse_objects", "count");
 	value_type(&pp, 1, "alloc_space", "bytes");
 	value_type(&pp, 1, "alloc_objects", "count");
+	pp.m = m;
+	pp.map_id = calloc(m->nmodules + 1, sizeof *pp.map_id);
+	if (!pp.map_id)
+		e = -ENOMEM;
+	else
+		mappings(&pp);
 
 	struct grw_progress pr;
 	grw_progress_start(&pr, "writing pprof samples", m->nsites);
@@ -412,6 +495,7 @@ int grw_report_pprof(FILE *f, const struct grw_model *m, struct grw_symbolizer *
 	free(pp.locs.slot);
 	free(pp.locs.hash);
 	free(pp.loc_key);
+	free(pp.map_id);
 	free(pp.out.p);
 	return e;
 }
