@@ -111,12 +111,14 @@ static const char css[] =
 	".series{fill:none;stroke-width:1.5}.rss{stroke:#1f77b4}.tracked{stroke:#2ca02c}"
 	".limit{stroke:#d62728;stroke-dasharray:6 4;stroke-width:1.5}\n"
 	".site{stroke:#bbb}.site.growing{stroke:#d62728;stroke-width:2.5}.flag{fill:#d62728}"
+	".spark svg{width:120px;height:28px}.spark path{fill:none;stroke:#888;stroke-width:1.5}"
+	".spark path.growing{stroke:#d62728}.label{font-size:11px;fill:#d62728}\n"
 	".axis{stroke:#999;stroke-width:1}.tick{font-size:11px;fill:#555}\n"
 	".legend span{margin-right:1.2em;white-space:nowrap}.sw{display:inline-block;width:1.4em;"
 	"height:.25em;vertical-align:middle;margin-right:.3em}\n"
 	"table.sites{border-collapse:collapse;width:100%}table.sites td,table.sites th{padding:.2em "
-	".5em;border-bottom:1px solid #eee;text-align:right;vertical-align:top}\n"
-	"table.sites td.fn,table.sites th.fn{text-align:left}.grow{color:#d62728;font-weight:600}\n"
+	".5em;border-bottom:1px solid #eee;text-align:right;vertical-align:top;white-space:nowrap}\n"
+	"table.sites td.fn,table.sites th.fn{text-align:left;white-space:normal}.grow{color:#d62728;font-weight:600}\n"
 	"details{margin:.2em 0}summary{cursor:pointer}ol.stack{margin:.3em 0 .6em 1em;"
 	"font-family:monospace;font-size:12.5px}ol.stack .where{color:#666}\n";
 
@@ -147,13 +149,21 @@ static const char js[] =
 	"lines.forEach(function(l){if(!l.pts.length)return;var d='';"
 	"l.pts.forEach(function(p,i){d+=(i?'L':'M')+x(p[0]).toFixed(1)+' '+y(p[1]).toFixed(1);});"
 	"var p=el('path',{d:d,'class':'series '+l.cls},svg);el('title',{},p).textContent=l.name;});"
+	"lines.forEach(function(l){if(!l.label||!l.pts.length)return;var p=l.pts[l.pts.length-1];"
+	"el('text',{x:x(p[0])-4,y:y(p[1])-6,'text-anchor':'end','class':'label'},svg).textContent=l.label;});"
 	"(flags||[]).forEach(function(f){var c=el('circle',{cx:x(f.t),cy:y(f.v),r:4,'class':'flag'},svg);"
 	"el('title',{},c).textContent=f.name+': flagged growing at '+f.t.toFixed(1)+' s';});}\n"
 	"var mem=[{name:'RSS',cls:'rss',pts:D.rss},{name:'tracked (live bytes of all sites)',cls:'tracked',pts:D.tracked}];\n"
 	"chart('mem-chart',mem,D.limit);\n"
-	"var sl=[],fl=[];D.sites.slice().reverse().forEach(function(s){sl.push({name:s.name,cls:'site'+(s.growing?' growing':''),pts:s.pts});"
+	"var sl=[],fl=[];D.sites.slice().reverse().forEach(function(s){sl.push({name:s.name,cls:'site'+(s.growing?' growing':''),pts:s.pts,label:s.growing?s.name:''});"
 	"if(s.flagged!==null){var v=0;s.pts.forEach(function(p){if(p[0]<=s.flagged)v=p[1];});fl.push({name:s.name,t:s.flagged,v:v});}});\n"
 	"chart('site-chart',sl,0,fl);\n"
+	"Array.prototype.forEach.call(document.querySelectorAll('.spark'),function(sp){"
+	"var s=D.sites[+sp.getAttribute('data-site')];if(!s||!s.pts.length)return;"
+	"var t0=s.pts[0][0],t1=Math.max(D.duration||0,s.pts[s.pts.length-1][0]),vm=0;"
+	"s.pts.forEach(function(p){if(p[1]>vm)vm=p[1];});if(!(vm>0))vm=1;var w=120,h=28,d='';"
+	"s.pts.forEach(function(p,i){d+=(i?'L':'M')+(2+(w-4)*(t1>t0?(p[0]-t0)/(t1-t0):0)).toFixed(1)+' '+(h-2-(h-4)*p[1]/vm).toFixed(1);});"
+	"var svg=el('svg',{viewBox:'0 0 '+w+' '+h},sp);el('path',{d:d,'class':s.growing?'growing':''},svg);});\n"
 	"})();\n";
 
 static void fmt_b(FILE *f, double bytes)
@@ -206,7 +216,7 @@ static int site_rows(FILE *f, const struct grw_model *m, struct grw_symbolizer *
 {
 	char name[1024];
 	fputs("<h2>Top sites</h2>\n<table class=\"sites\"><thead><tr><th class=\"fn\">site and "
-	      "stack</th><th>live at end</th><th>peak</th><th>slope</th><th>flagged at</th>"
+	      "stack</th><th>over time</th><th>live at end</th><th>peak</th><th>slope</th><th>flagged at</th>"
 	      "<th>allocs</th><th>frees</th><th class=\"fn\">pattern</th></tr></thead><tbody>\n",
 	      f);
 	for (size_t r = 0; r < shown; r++) {
@@ -245,7 +255,8 @@ static int site_rows(FILE *f, const struct grw_model *m, struct grw_symbolizer *
 				fputs(" (inlined)", f);
 			fputs("</span></li>", f);
 		}
-		fputs("</ol></details></td><td>", f);
+		fprintf(f, "</ol></details></td><td><span class=\"spark\" data-site=\"%zu\"></span></td><td>",
+			r);
 		fmt_b(f, (double)s->live_bytes);
 		fputs("</td><td>", f);
 		fmt_b(f, (double)s->peak_live_bytes);
