@@ -122,6 +122,8 @@ test: deps
 	$(Q)$(MAKE) -s all
 	$(Q)$(MAKE) -s test-unit SANITIZE=address,undefined BUILD=$(BUILD)/san
 	$(Q)$(MAKE) -s test-e2e
+	$(Q)sh tests/fuzz/replay.sh
+	$(Q)sh tests/stress/run.sh --short
 
 stress: all programs
 	$(Q)sh tests/stress/run.sh

@@ -7,6 +7,7 @@
  */
 #include "ialloc.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "spin.h"
+
+extern char **environ;
 
 #define MIN_SHIFT 4
 #define MAX_SHIFT 16
@@ -30,8 +33,55 @@ static struct {
 	char *bump, *bump_end;         /* unused tail of the current chunk */
 } ia;
 
+/*
+ * Test hook, GROWTH_TEST_IALLOC_LIMIT=BYTES (k/m/g suffixes): the internal allocator maps at
+ * most that much, then fails as if the system had no memory left, so tests/stress can check
+ * that growth degrades (untracked counters) and the application's malloc never fails. Read once
+ * from environ without allocating; not a user setting, hence not in config.c.
+ */
+static uint64_t test_limit_bytes = UINT64_MAX; /* read by limit_init */
+static uint64_t mapped_bytes;                  /* atomic; counted only under a limit */
+static int limit_state;                        /* 0 unread, 1 read */
+
+static void limit_init(void)
+{
+	if (__atomic_load_n(&limit_state, __ATOMIC_ACQUIRE))
+		return;
+	static const char name[] = "GROWTH_TEST_IALLOC_LIMIT=";
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, name, sizeof name - 1) != 0)
+			continue;
+		const char *v = *e + sizeof name - 1;
+		uint64_t n = 0;
+		while (*v >= '0' && *v <= '9' && n < UINT64_MAX / 16)
+			n = n * 10 + (uint64_t)(*v++ - '0');
+		if (*v == 'k' || *v == 'K')
+			n <<= 10;
+		else if (*v == 'm' || *v == 'M')
+			n <<= 20;
+		else if (*v == 'g' || *v == 'G')
+			n <<= 30;
+		test_limit_bytes = n;
+	}
+	__atomic_store_n(&limit_state, 1, __ATOMIC_RELEASE);
+}
+
+static bool over_limit(size_t len)
+{
+	limit_init();
+	if (test_limit_bytes == UINT64_MAX)
+		return false;
+	uint64_t now = __atomic_add_fetch(&mapped_bytes, len, __ATOMIC_RELAXED);
+	if (now <= test_limit_bytes)
+		return false;
+	__atomic_sub_fetch(&mapped_bytes, len, __ATOMIC_RELAXED);
+	return true;
+}
+
 void *grw_raw_mmap(size_t len)
 {
+	if (over_limit(len))
+		return NULL;
 	long r = syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
 	return r == -1 ? NULL : (void *)r;
@@ -39,7 +89,8 @@ void *grw_raw_mmap(size_t len)
 
 void grw_raw_munmap(void *p, size_t len)
 {
-	syscall(SYS_munmap, p, len);
+	if (syscall(SYS_munmap, p, len) == 0 && test_limit_bytes != UINT64_MAX)
+		__atomic_sub_fetch(&mapped_bytes, len, __ATOMIC_RELAXED);
 }
 
 static size_t page_round(size_t n)

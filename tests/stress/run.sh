@@ -1,0 +1,188 @@
+#!/bin/sh
+# The host-robustness suite (`make stress`; `make test` runs `run.sh --short`): real programs that
+# close growth's descriptors, storm it with signals, fork under it, churn threads, dlclose the code
+# their stacks point into, allocate outside its life, end abruptly, fill the disk and starve its
+# memory. Each runs with and without libgrowth.so under `timeout`: same stdout, same exit status,
+# no hang, and every trace it leaves is readable (`growth report --format json` exits 0; `zstd -t`
+# accepts it when the program ended cleanly). Prints one line per case; exits 1 if any failed.
+# Environment: GROWTH_BUILD (default <repo>/build), GROWTH_STRESS_KEEP=1 keeps the temp dir.
+set -u
+STRESS_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$STRESS_DIR/../.." && pwd)
+BUILD=${GROWTH_BUILD:-$ROOT/build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+GROWTH=$BUILD/growth
+LIB=$BUILD/libgrowth.so
+P=$BUILD/tests/stress
+PY=${PYTHON:-python3}
+SHORT=0
+[ "${1:-}" = --short ] && SHORT=1
+ulimit -c 0 2>/dev/null || :
+
+make -s -C "$STRESS_DIR/programs" BUILD="$P" >/dev/null || { echo "FAIL stress: cannot build programs"; exit 1; }
+[ -x "$GROWTH" ] && [ -f "$LIB" ] || { echo "FAIL stress: build growth first (make)"; exit 1; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/growth-stress.XXXXXX") || exit 1
+MNT=
+cleanup() {
+	[ -n "$MNT" ] && umount "$MNT" 2>/dev/null
+	if [ "${GROWTH_STRESS_KEEP:-0}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+FAILED=0
+TO=60
+[ $SHORT = 1 ] && TO=30
+
+# pick SHORT LONG: the parameter for this mode.
+pick() { if [ $SHORT = 1 ]; then echo "$1"; else echo "$2"; fi; }
+
+bad() {
+	echo "FAIL $CASE: $*"
+	FAILED=1
+	return 1
+}
+
+# check_traces DIR CLEAN: every trace in DIR gives a JSON report (kept in $D/r); with CLEAN=1
+# zstd -t accepts it.
+check_traces() {
+	_n=0
+	mkdir -p "$D/r"
+	for _t in "$1"/*.zst "$1"/*.zst.*; do
+		[ -f "$_t" ] || continue
+		_n=$((_n + 1))
+		_j=$D/r/$(basename "$_t").json
+		if ! "$GROWTH" report --format json "$_t" >"$_j" 2>"$_j.err"; then
+			head -n 3 "$_j.err"
+			bad "growth report $(basename "$_t") exited non-zero"
+			return 1
+		fi
+		if [ "$2" = 1 ] && ! zstd -q -t "$_t" 2>/dev/null; then
+			bad "zstd -t rejects $(basename "$_t")"
+			return 1
+		fi
+	done
+	NTRACES=$_n
+	return 0
+}
+
+# run_case NAME CLEAN CMD...: CMD without and with growth (traces in $TMP/NAME/t, the
+# application's files in $TMP/NAME/a0 and a1, passed as $APPDIR); same stdout and exit status,
+# no timeout, readable traces. Sets $D to the case directory.
+run_case() {
+	CASE=$1
+	_clean=$2
+	shift 2
+	D=$TMP/$CASE
+	mkdir -p "$D/t" "$D/a0" "$D/a1"
+	APPDIR=$D/a0 timeout -k 5 $TO "$@" >"$D/out0" 2>"$D/err0"
+	_rc0=$?
+	# Only the program gets the preload, not timeout: sh execs it with LD_PRELOAD set.
+	APPDIR=$D/a1 GROWTH_OUTPUT="$D/t/growth.%e.%p.zst" timeout -k 5 $TO \
+		sh -c 'LD_PRELOAD=$0 exec "$@"' "$LIB" "$@" >"$D/out1" 2>"$D/err1"
+	_rc1=$?
+	[ $_rc1 -ne 124 ] && [ $_rc1 -ne 137 ] || { bad "hung under growth (timeout)"; return 1; }
+	[ $_rc0 -eq $_rc1 ] || { cat "$D/err1"; bad "exit status $_rc0 without growth, $_rc1 with"; return 1; }
+	cmp -s "$D/out0" "$D/out1" || { diff "$D/out0" "$D/out1" | head; bad "stdout differs under growth"; return 1; }
+	check_traces "$D/t" "$_clean" || return 1
+	[ "$NTRACES" -ge 1 ] || { bad "no trace written"; return 1; }
+	return 0
+}
+
+ok() { echo "ok   $CASE${1:+ ($1)}"; }
+
+# json_has DIR EXPR: some trace report in DIR satisfies the Python expression over r.
+json_has() {
+	"$PY" - "$@" <<'PYEOF'
+import glob, json, sys
+d, expr = sys.argv[1], sys.argv[2]
+for f in glob.glob(d + "/*.json"):
+    r = json.load(open(f))
+    fns = [fr.get("function") or "" for s in r["sites"] for fr in s["frames"]]
+    if eval(expr, {"r": r, "fns": fns}):
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+}
+
+# --- daemons that take growth's descriptors -----------------------------------------------------
+for mode in close dup2 close_range; do
+	if run_case "daemon_$mode" 1 "$P/daemon_fds" $mode "$(pick 100 2000)"; then
+		# The program checked its own files (exit 1 otherwise); check again from outside.
+		for f in "$D"/a1/app.*.log; do
+			if grep -v -q -E '^file [0-9] line [0-9]+$' "$f"; then bad "$(basename "$f") holds foreign bytes"; fi
+		done
+		json_has "$D/r" '"daemon_alloc" in fns' || bad "daemon_alloc missing from the report"
+		[ $FAILED = 0 ] && ok "$NTRACES trace"
+	fi
+done
+
+# --- signal storms --------------------------------------------------------------------------------
+run_case sigstorm 1 "$P/sigstorm" "$(pick 6 16)" "$(pick 1500 8000)" && ok
+
+# --- fork, vfork, posix_spawn, system, exec chains ------------------------------------------------
+run_case forkstorm 1 "$P/forkstorm" 4 "$(pick 40 400)" && ok "$NTRACES traces"
+if run_case execchain 1 "$P/execchain" 3; then
+	[ "$NTRACES" -eq 4 ] && ok "4 traces" || bad "expected 4 traces (one per image), found $NTRACES"
+fi
+if GROWTH_FOLLOW_EXEC=0 run_case execchain_nofollow 1 "$P/execchain" 3; then
+	[ "$NTRACES" -eq 1 ] && ok "1 trace" || bad "GROWTH_FOLLOW_EXEC=0: expected 1 trace, found $NTRACES"
+fi
+
+# --- threads ---------------------------------------------------------------------------------------
+GROWTH_INTERVAL_MS=5 run_case threadchurn 1 "$P/threadchurn" "$(pick 800 20000)" && ok
+
+# --- dlopen / dlclose --------------------------------------------------------------------------------
+if run_case dlloop 1 "$P/dlloop" "$P/libdlalloc.so" "$(pick 50 2000)"; then
+	json_has "$D/r" '"dlalloc_leak" in fns' && ok || bad "dlalloc_leak (in the dlclosed library) not symbolized"
+fi
+
+# --- allocation outside growth's life, abrupt endings -------------------------------------------------
+for mode in exit _exit abort exit_group; do
+	clean=1
+	[ $mode = exit ] || clean=0
+	run_case "early_$mode" $clean "$P/early" $mode && ok
+done
+# libearly.so preloaded before libgrowth.so: its constructor runs first.
+CASE=early_preload_first
+D=$TMP/$CASE
+mkdir -p "$D/t"
+GROWTH_OUTPUT="$D/t/growth.%e.%p.zst" timeout -k 5 $TO \
+	sh -c 'LD_PRELOAD=$0 exec "$@"' "$P/libearly.so $LIB" "$P/early" exit >"$D/out1" 2>"$D/err1"
+rc=$?
+if [ $rc -ne 0 ]; then bad "exited $rc"; elif check_traces "$D/t" 1; then ok; fi
+
+# --- the disk fills ----------------------------------------------------------------------------------
+CASE=disk_full
+D=$TMP/$CASE
+mkdir -p "$D/fs"
+if mount -t tmpfs -o size=64k tmpfs "$D/fs" 2>/dev/null; then
+	MNT=$D/fs
+	how="tmpfs of 64 KiB"
+	TARGET=$D/fs
+	LIMITVAR=
+else
+	how="GROWTH_MAX_TRACE=64k"
+	TARGET=$D/fs
+	LIMITVAR="GROWTH_MAX_TRACE=64k"
+fi
+"$P/sigstorm" 4 "$(pick 2500 8000)" >"$D/out0" 2>/dev/null
+rc0=$?
+env $LIMITVAR GROWTH_OUTPUT="$TARGET/growth.%e.%p.zst" GROWTH_INTERVAL_MS=2 timeout -k 5 $TO \
+	sh -c 'LD_PRELOAD=$0 exec "$@"' "$LIB" "$P/sigstorm" 4 "$(pick 2500 8000)" >"$D/out1" 2>"$D/err1"
+rc1=$?
+n=$(grep -c '^growth' "$D/err1")
+if [ $rc1 -ne $rc0 ]; then bad "exit status $rc0 without growth, $rc1 with ($how)"
+elif ! cmp -s "$D/out0" "$D/out1"; then bad "stdout differs ($how)"
+elif [ "$n" -ne 1 ]; then cat "$D/err1"; bad "expected one line from growth on stderr, got $n ($how)"
+elif check_traces "$TARGET" 0; then ok "$how: $(cat "$D/err1")"; fi
+if [ -n "$MNT" ]; then umount "$MNT"; MNT=; fi
+
+# --- growth's own memory runs out -----------------------------------------------------------------------
+# GROWTH_TEST_IALLOC_LIMIT (a test hook in preload/ialloc.c): growth's allocator gets one 1 MiB
+# chunk and a little more, then fails as if the system had no memory left.
+if GROWTH_TEST_IALLOC_LIMIT=1100k run_case ialloc_oom 1 "$P/daemon_fds" close "$(pick 6000 20000)"; then
+	if json_has "$D/r" 'r.get("untracked", {}).get("allocs", 0) > 0'; then ok "untracked allocations counted"
+	else bad "no untracked allocations reported with GROWTH_TEST_IALLOC_LIMIT=1100k"; fi
+fi
+
+exit $FAILED
