@@ -12,12 +12,15 @@
 #include <string.h>
 
 #include "report.h"
+#include "sparkline.h"
 #include "util.h"
 
 #define TEXT_FRAMES 16   /* frames shown per growing site */
 #define TEXT_OTHERS 10   /* largest remaining sites shown without --all */
 #define TEXT_GROWING 20  /* growing sites shown with their stacks without --all */
 #define SUMMARY_SITES 5  /* growing sites in `growth run`'s summary */
+#define TEXT_SPARK 48    /* cells of a sparkline */
+#define TEXT_PEAK 8      /* sites listed under PEAK */
 
 uint64_t grw_report_live_total(const struct grw_model *m, size_t *nsites)
 {
@@ -113,11 +116,68 @@ static int put_site_name(FILE *f, struct grw_symbolizer *sym, const struct grw_m
 	return 0;
 }
 
+/* "LABEL ▁▂▄█ (0.1-5.0 s)": a series as a sparkline with the span it covers. */
+static void put_spark(FILE *f, const char *label, const struct grw_series *se)
+{
+	struct grw_point pts[TEXT_SPARK * 2];
+	char line[TEXT_SPARK * 4 + 1];
+	size_t n = grw_model_downsample(se, pts, TEXT_SPARK * 2);
+	if (n < 2)
+		return;
+	grw_spark_draw(line, sizeof line, pts, n, TEXT_SPARK, grw_spark_utf8());
+	fprintf(f, "%s%s (%.1f-%.1f s)\n", label, line, pts[0].t_s, pts[n - 1].t_s);
+}
+
+/* A share of RSS as a percentage, "?" when RSS is unknown. */
+static char *fmt_share(char *buf, size_t len, uint64_t part, uint64_t rss)
+{
+	if (!rss)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%.0f%%", 100.0 * (double)part / (double)rss);
+	return buf;
+}
+
+/*
+ * Not every OOM is a leak: when the trace was killed or RSS came within 10% of the limit, lead
+ * with what held the memory at the RSS peak (a snapshot of that moment, not a trend).
+ */
+static int put_peak(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym)
+{
+	char b1[32], b2[32], pc[16];
+	size_t *order = NULL, n = 0;
+	if (!grw_model_peak_matters(m))
+		return 0;
+	int e = grw_model_peak_sites(m, TEXT_PEAK, &order, &n);
+	if (e)
+		return e;
+	fprintf(f, "PEAK: RSS reached %s at %.1f s (%s). What held the memory then (a peak, not "
+		   "growth):\n",
+		grw_fmt_bytes(b1, sizeof b1, (double)m->rss.peak_bytes), m->rss_peak_t_s,
+		!m->end_seen ? "the trace ends there: the process was killed or crashed"
+			     : "within 10% of the memory limit");
+	for (size_t k = 0; k < n; k++) {
+		const struct grw_model_site *s = &m->sites[order[k]];
+		fprintf(f, "  %-11s %4s of RSS  %-8s site %-5" PRIu64 " ",
+			grw_fmt_bytes(b1, sizeof b1, (double)s->live_at_rss_peak),
+			fmt_share(pc, sizeof pc, s->live_at_rss_peak, m->rss.peak_bytes),
+			grw_pattern_name(s->verdict.pattern), s->id);
+		e = put_site_name(f, sym, s);
+		if (e)
+			goto out_free;
+		fputc('\n', f);
+	}
+	fprintf(f, "  tracked sites held %s (%s of RSS) at the peak\n\n",
+		grw_fmt_bytes(b2, sizeof b2, (double)m->tracked_at_rss_peak),
+		fmt_share(pc, sizeof pc, m->tracked_at_rss_peak, m->rss.peak_bytes));
+out_free:
+	free(order);
+	return e;
+}
+
 static void put_header(FILE *f, const struct grw_model *m, const struct grw_report_opts *o)
 {
 	char b1[32], b2[32], d[32];
-	if (m->ending[0])
-		fprintf(f, "%s: %s\n\n", m->truncated ? "TRUNCATED" : "note", m->ending);
 	fprintf(f, "growth report for %s (pid %" PRIu64 ")\n", m->exe, m->hdr.pid);
 	if (o->trace_path)
 		fprintf(f, "  trace:     %s\n", o->trace_path);
@@ -140,6 +200,18 @@ static void put_header(FILE *f, const struct grw_model *m, const struct grw_repo
 	if (m->rss.verdict.growing)
 		fprintf(f, " (growing %.2f MiB/min)", m->rss.verdict.slope_bps * 60 / 1048576);
 	fputc('\n', f);
+	put_spark(f, "  RSS trend: ", &m->rss.series);
+	if (m->rss.peak_bytes) {
+		char p1[16], p2[16];
+		fprintf(f,
+			"  explained: tracked heap + resident mmap = %s (%s of RSS) at the RSS peak, "
+			"%s (%s) at end; the rest is outside malloc and mmap (stacks, code, other "
+			"allocators such as Go's heap) or fragmentation\n",
+			grw_fmt_bytes(b1, sizeof b1, (double)m->tracked_at_rss_peak),
+			fmt_share(p1, sizeof p1, m->tracked_at_rss_peak, m->rss.peak_bytes),
+			grw_fmt_bytes(b2, sizeof b2, (double)m->total.end_bytes),
+			fmt_share(p2, sizeof p2, m->total.end_bytes, m->rss.end_bytes));
+	}
 	static const char *sources[] = {"", " (cgroup v2 memory.max)", " (cgroup v1 limit)",
 					 " (MemTotal)", " (GROWTH_LIMIT)"};
 	uint64_t src = m->hdr.mem_limit_source;
@@ -187,16 +259,24 @@ static int put_growing(FILE *f, const struct grw_model *m, struct grw_symbolizer
 			k + 1, s->id, s->kind == GRW_KIND_MMAP ? "mmap" : "heap",
 			bps * 60 / 1048576, bps, grw_fmt_bytes(b1, sizeof b1, (double)s->live_bytes),
 			grw_fmt_bytes(b2, sizeof b2, (double)s->peak_live_bytes));
-		fprintf(f, "   %" PRIu64 " allocs, %" PRIu64 " frees", s->allocs, s->frees);
-		if (s->flagged_at_s >= 0)
-			fprintf(f, "; flagged at %.1f s", s->flagged_at_s);
+		uint64_t count = s->allocs >= s->frees ? s->allocs - s->frees : 0;
+		fprintf(f, "   live now %s in %" PRIu64 " objects", grw_fmt_bytes(b1, sizeof b1, (double)s->live_bytes), count);
+		if (s->allocs)
+			fprintf(f, " (mean %s)",
+				grw_fmt_bytes(b2, sizeof b2, (double)s->alloc_bytes / (double)s->allocs));
+		fprintf(f, "; %" PRIu64 " allocs, %" PRIu64 " frees\n   ", s->allocs, s->frees);
 		if (s->verdict.growth_start_s >= 0)
-			fprintf(f, ", growing since %.1f s", s->verdict.growth_start_s);
+			fprintf(f, "growing since %.1f s", s->verdict.growth_start_s);
+		else
+			fputs("growing", f);
+		if (s->flagged_at_s >= 0)
+			fprintf(f, ", flagged at %.1f s", s->flagged_at_s);
 		if (s->time_to_limit_s >= 0)
 			fprintf(f, "; memory limit in %s", fmt_dur(d, sizeof d, s->time_to_limit_s));
 		else if (!grw_model_limit(m))
 			fputs("; memory limit unknown", f);
 		fputc('\n', f);
+		put_spark(f, "   live ", &s->series);
 		int e = put_stack(f, sym, s, "     ");
 		if (e)
 			return e;
@@ -222,6 +302,8 @@ static int put_table(FILE *f, const struct grw_model *m, struct grw_symbolizer *
 		int e = put_site_name(f, sym, s);
 		if (e)
 			return e;
+		if (s->verdict.pattern == GRW_PAT_BURST && s->verdict.growth_start_s >= 0)
+			fprintf(f, "  [burst at %.1f s, then stopped]", s->verdict.growth_start_s);
 		fputc('\n', f);
 	}
 	return 0;
@@ -238,6 +320,11 @@ int grw_report_text(FILE *f, const struct grw_model *m, struct grw_symbolizer *s
 	while (ngrowing < m->nsites && m->sites[order[ngrowing]].verdict.growing)
 		ngrowing++;
 
+	if (m->ending[0])
+		fprintf(f, "%s: %s\n\n", m->truncated ? "TRUNCATED" : "note", m->ending);
+	e = put_peak(f, m, sym);
+	if (e)
+		goto out_free;
 	put_header(f, m, o);
 	e = put_growing(f, m, sym, order, ngrowing, o->all);
 	if (e)

@@ -60,4 +60,9 @@ json_check "$rep" 'r["peak"]["rss_bytes"] == r["rss"]["peak_bytes"] >= 150 << 20
 json_check "$rep" 'r["peak"]["sites"][0]["function"] == "pat_matrix_alloc" and r["peak"]["sites"][0]["live_bytes"] == one("pat_matrix_alloc")["peak_live_bytes"]' "pat_matrix_alloc held the most at the peak, its whole matrix"
 json_check "$rep" '0.8 <= r["peak"]["sites"][0]["share_of_rss"] <= 1.2' "the matrix is most of RSS at the peak"
 json_check "$rep" 'r["peak"]["sites"][0]["pattern"] != "growing"' "the matrix is marked as a peak, not as growth"
+"$GROWTH" report "$TMP/matrix/matrix.zst" >"$TMP/matrix.txt" 2>&1 || { cat "$TMP/matrix.txt"; fail "growth report (text) failed"; }
+head -n 1 "$TMP/matrix.txt" | grep -q '^TRUNCATED: ' || { cat "$TMP/matrix.txt"; fail "the killed trace's text report does not start with TRUNCATED"; }
+sed -n 3p "$TMP/matrix.txt" | grep -q '^PEAK: RSS reached .*killed' || { cat "$TMP/matrix.txt"; fail "the text report does not lead with PEAK after the truncation note"; }
+sed -n 4p "$TMP/matrix.txt" | grep -q 'pat_matrix_alloc' || { cat "$TMP/matrix.txt"; fail "the first PEAK line is not the matrix"; }
+grep -q '^No growing site' "$TMP/matrix.txt" || { cat "$TMP/matrix.txt"; fail "the killed matrix report flags growth"; }
 pass
