@@ -55,6 +55,13 @@ y0=$(echo "$d" | tr 'ML' '\n\n' | grep . | head -n 1 | cut -d' ' -f2)
 y1=$(echo "$d" | tr 'ML' '\n\n' | grep . | tail -n 1 | cut -d' ' -f2)
 awk -v a="$y0" -v b="$y1" 'BEGIN { exit !(b < a) }' || fail "the leak's line does not rise ($y0 -> $y1)"
 
+# Every listed site got its sparkline; the leak's (listed first) is the highlighted one.
+rows=$(count '<span class="spark" data-site="[0-9]+">')
+[ "$rows" -ge 2 ] && [ "$(count '<span class="spark" data-site="[0-9]+"><svg [^>]*><path d="M')" -eq "$rows" ] ||
+	fail "not every listed site has a sparkline"
+grep -qE '<span class="spark" data-site="0"><svg [^>]*><path d="M[^"]*" class="growing"' "$TMP/dom.html" ||
+	fail "the first site's sparkline is not the growing one"
+
 # The growing site is named, open, with its stack.
 grep -q '<details open=""><summary class="grow">grow_leaky_list' "$TMP/dom.html" ||
 	fail "grow_leaky_list is not the open, highlighted site"
