@@ -39,6 +39,8 @@ static const char *const default_leaks[] = {
 	"__gnu_cxx::__freeres*",
 	"std::locale::*",        /* libstdc++'s locale facets, created once */
 	"std::ios_base::Init::Init*",
+	"x_cgo_mmap",            /* Go with cgo: the Go runtime's heap arenas and metadata */
+	"x_cgo_thread_start",    /* Go with cgo: thread start-up blocks */
 };
 
 int grw_supp_add(struct grw_supp_list *l, enum grw_supp_kind kind, const char *pattern,
