@@ -459,6 +459,12 @@ static int judge(const struct grw_check_opts *o, struct grw_supp_list *supps, co
 	if (e)
 		goto out;
 	fputs("}", js.f);
+	if (clean && !leak_fail && leak_bytes)
+		fprintf(det.f,
+			"  leaked at exit: %" PRIu64 " bytes (%s) in %" PRIu64
+			" allocation%s, within --max-leak %" PRIu64 " bytes\n",
+			leak_bytes, grw_fmt_bytes(b2, sizeof b2, (double)leak_bytes), leak_count,
+			leak_count == 1 ? "" : "s", o->max_leak_bytes);
 	if (!clean)
 		fprintf(det.f,
 			"  note: %s; %" PRIu64 " bytes (%s) live at the end of the trace; --max-leak "

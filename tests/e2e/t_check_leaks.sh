@@ -61,6 +61,7 @@ leak leaker_cxx nothrow_new 40004
 # --max-leak: 10001 bytes pass under 100KiB and at exactly 10001, fail at 10000.
 gate_run leaker malloc
 check 0 --max-leak 100KiB
+grep -q "^  leaked at exit: 10001 bytes (9.8 KiB) in 1 allocation, within --max-leak 102400 bytes" "$d/check" || { cat "$d/check"; fail "--max-leak 100KiB: the passing trace does not say what it leaked"; }
 check 0 --max-leak 10001
 check 1 --max-leak 10000
 grep -q "above --max-leak 10000 bytes" "$d/check" || { cat "$d/check"; fail "--max-leak 10000: the reason does not name the bound"; }
