@@ -116,7 +116,7 @@ static int dtrace_load(struct dtrace *t, const char *path)
 	char err[768];
 	memset(t, 0, sizeof *t);
 	t->path = path;
-	int e = grw_model_load(&t->m, path, err, sizeof err);
+	int e = grw_progress_model_load(&t->m, path, err, sizeof err);
 	if (e) {
 		fprintf(stderr, "%s\n", err);
 		return e;

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "model.h"
+#include "progress.h"
 #include "report.h"
 #include "report_formats.h"
 #include "symbolize.h"
@@ -135,7 +136,7 @@ int grw_cmd_report(int argc, char **argv)
 	int ret = GRW_EXIT_USAGE;
 	struct grw_model m;
 	char err[768];
-	if (grw_model_load(&m, ro.trace_path, err, sizeof err)) {
+	if (grw_progress_model_load(&m, ro.trace_path, err, sizeof err)) {
 		fprintf(stderr, "%s\n", err);
 		return GRW_EXIT_USAGE;
 	}

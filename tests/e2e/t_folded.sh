@@ -26,6 +26,8 @@ sum() {
 
 fold "$TMP/end.folded"
 [ -s "$TMP/end.folded" ] || fail "no folded output"
+# Progress lines go to a terminal only: with stderr a file, nothing at all.
+[ -s "$TMP/end.folded.err" ] && { cat -v "$TMP/end.folded.err"; fail "stderr not quiet when it is not a terminal"; }
 bad=$(grep -cvE '^[^ ;][^;]*(;[^;]+)* [1-9][0-9]*$' "$TMP/end.folded")
 [ "$bad" -eq 0 ] || { cat "$TMP/end.folded"; fail "$bad lines are not 'frame;frame;... BYTES'"; }
 want=$(json_get "$rep" 'sum(s["live_bytes_end"] for s in sites)')
