@@ -513,7 +513,8 @@ static int on_snapshot(struct grw_model *m, struct grw_rec *r)
 		}
 		/* A site first seen after the first snapshot held nothing before: its series starts
 		 * with zeros at the trace's start, so a rise late in the run is not mistaken for
-		 * memory allocated at the start of the series (a burst for "allocated at start"). */
+		 * memory allocated at the start of the series (a burst for "allocated at
+		 * start"). */
 		if (changed && s->last_point_t_s < 0 && prev_t > m->first_snapshot_t_s &&
 		    m->first_snapshot_t_s >= 0) {
 			e = site_add(s, m->first_snapshot_t_s, 0);
@@ -523,7 +524,7 @@ static int on_snapshot(struct grw_model *m, struct grw_rec *r)
 				return e;
 		}
 		if (changed) {
-			/* The first change after the RSS peak: remember what the site held there. */
+			/* First change after the RSS peak: keep what the site held there. */
 			if (s->last_change_snap <= m->rss_peak_snap && m->rss_peak_snap < snap) {
 				s->saved_peak_live = s->live_bytes;
 				s->saved_peak_snap = m->rss_peak_snap;

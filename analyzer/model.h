@@ -140,7 +140,7 @@ struct grw_model {
 	uint64_t classifications;  /* grw_detect_classify calls made while reading */
 
 	/* the moment of the highest RSS (what held the memory then: site live_at_rss_peak) */
-	uint64_t rss_peak_snap;         /* 1-based snapshot number of the first highest RSS, 0 none */
+	uint64_t rss_peak_snap;         /* 1-based number of the first highest-RSS snapshot, 0 none */
 	double rss_peak_t_s;            /* its time, -1 when none */
 	double first_snapshot_t_s;      /* time of the first snapshot, -1 before it */
 	uint64_t tracked_at_rss_peak;   /* sum of live bytes over sites at that snapshot */

@@ -159,8 +159,8 @@ static int jsite(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
 	fputs(",\"flagged_at_s\":", f);
 	jtime(f, s->flagged_at_s);
 	fputs(",\"growth_start_s\":", f);
-	jtime(f, s->verdict.growing || s->verdict.pattern == GRW_PAT_BURST ? s->verdict.growth_start_s
-									    : -1);
+	bool started = s->verdict.growing || s->verdict.pattern == GRW_PAT_BURST;
+	jtime(f, started ? s->verdict.growth_start_s : -1);
 	fputs(",\"slope_bytes_per_s\":", f);
 	jnum(f, s->verdict.slope_bps, "%.3f");
 	fprintf(f,
@@ -218,7 +218,9 @@ static int jpeak(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym)
 		return e;
 	fputs("{\"t_s\":", f);
 	jtime(f, m->rss_peak_t_s);
-	fprintf(f, ",\"rss_bytes\":%" PRIu64 ",\"tracked_bytes\":%" PRIu64 ",\"reason\":\"%s\",\"sites\":[",
+	fprintf(f,
+		",\"rss_bytes\":%" PRIu64 ",\"tracked_bytes\":%" PRIu64
+		",\"reason\":\"%s\",\"sites\":[",
 		m->rss.peak_bytes, m->tracked_at_rss_peak,
 		m->end_seen ? "near_limit" : "killed");
 	for (size_t k = 0; k < n; k++) {
@@ -229,9 +231,13 @@ static int jpeak(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym)
 		if (e)
 			goto out_free;
 		const struct grw_sym_frame *b = grw_sym_best(fr, nf);
-		fprintf(f, "%s{\"id\":%" PRIu64 ",\"live_bytes\":%" PRIu64 ",\"share_of_rss\":%.4f,\"pattern\":",
-			k ? "," : "", s->id, s->live_at_rss_peak,
-			m->rss.peak_bytes ? (double)s->live_at_rss_peak / (double)m->rss.peak_bytes : 0.0);
+		double share = m->rss.peak_bytes
+				       ? (double)s->live_at_rss_peak / (double)m->rss.peak_bytes
+				       : 0.0;
+		fprintf(f,
+			"%s{\"id\":%" PRIu64 ",\"live_bytes\":%" PRIu64
+			",\"share_of_rss\":%.4f,\"pattern\":",
+			k ? "," : "", s->id, s->live_at_rss_peak, share);
 		grw_report_json_str(f, grw_pattern_name(s->verdict.pattern));
 		fputs(",\"function\":", f);
 		grw_report_json_str(f, b ? b->function : NULL);

@@ -260,7 +260,8 @@ static int put_growing(FILE *f, const struct grw_model *m, struct grw_symbolizer
 			bps * 60 / 1048576, bps, grw_fmt_bytes(b1, sizeof b1, (double)s->live_bytes),
 			grw_fmt_bytes(b2, sizeof b2, (double)s->peak_live_bytes));
 		uint64_t count = s->allocs >= s->frees ? s->allocs - s->frees : 0;
-		fprintf(f, "   live now %s in %" PRIu64 " objects", grw_fmt_bytes(b1, sizeof b1, (double)s->live_bytes), count);
+		fprintf(f, "   live now %s in %" PRIu64 " objects",
+			grw_fmt_bytes(b1, sizeof b1, (double)s->live_bytes), count);
 		if (s->allocs)
 			fprintf(f, " (mean %s)",
 				grw_fmt_bytes(b2, sizeof b2, (double)s->alloc_bytes / (double)s->allocs));
