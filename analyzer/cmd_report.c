@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "model.h"
@@ -129,6 +130,8 @@ int grw_cmd_report(int argc, char **argv)
 				       format);
 	if (optind >= argc)
 		return grw_usage_error("report", "missing TRACE");
+	if (fmt == 4 && !out_path && isatty(STDOUT_FILENO))
+		return grw_usage_error("report", "pprof output is binary: use -o FILE or a redirection");
 	if (optind + 1 < argc)
 		return grw_usage_error("report", "unexpected argument '%s'", argv[optind + 1]);
 	ro.trace_path = argv[optind];
