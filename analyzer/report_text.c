@@ -377,6 +377,26 @@ int grw_report_summary(FILE *f, const struct grw_model *m, struct grw_symbolizer
 	fprintf(f, "growth: %s ran %s, RSS peak %s; trace %s\n", base_name(m->exe),
 		fmt_dur(d, sizeof d, m->duration_s),
 		grw_fmt_bytes(b1, sizeof b1, (double)m->rss.peak_bytes), o->trace_path);
+	if (grw_model_peak_matters(m)) {
+		size_t *peak = NULL, npeak = 0;
+		char pc[16];
+		e = grw_model_peak_sites(m, 1, &peak, &npeak);
+		if (e)
+			goto out_free;
+		fprintf(f, "growth: at the RSS peak (%s at %.1f s)",
+			grw_fmt_bytes(b1, sizeof b1, (double)m->rss.peak_bytes), m->rss_peak_t_s);
+		if (npeak) {
+			const struct grw_model_site *s = &m->sites[peak[0]];
+			fprintf(f, " the largest holder had %s (%s of RSS): ",
+				grw_fmt_bytes(b1, sizeof b1, (double)s->live_at_rss_peak),
+				fmt_share(pc, sizeof pc, s->live_at_rss_peak, m->rss.peak_bytes));
+			e = put_site_name(f, sym, s);
+		}
+		fputc('\n', f);
+		free(peak);
+		if (e)
+			goto out_free;
+	}
 	if (ngrowing == 0)
 		fputs("growth: no growing site\n", f);
 	else

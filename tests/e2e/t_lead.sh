@@ -53,4 +53,11 @@ grep -q '^  RSS trend: .*█' "$TMP/leak.txt" || { cat "$TMP/leak.txt"; fail "no
 grep -q '^  explained: tracked heap + resident mmap = ' "$TMP/leak.txt" || { cat "$TMP/leak.txt"; fail "no explained line"; }
 grep -q '^   live [_.~=+*#-]* (' "$TMP/leak.ascii" || { cat "$TMP/leak.ascii"; fail "no ASCII sparkline under LANG=C"; }
 LC_ALL=C grep -q '[^ -~]' "$TMP/leak.ascii" && { LC_ALL=C grep -n '[^ -~]' "$TMP/leak.ascii"; fail "non-ASCII bytes in the report under LANG=C"; }
+
+# --- growth run's short summary names the peak holder too ---
+mkdir "$TMP/run"
+(cd "$TMP/run" && GROWTH_LIMIT=70MiB "$GROWTH" run -- "$PROGS/pat_matrix" 64 1 >out 2>err) ||
+	{ cat "$TMP/run/err"; fail "growth run pat_matrix failed"; }
+grep -q '^growth: at the RSS peak (.*) the largest holder had 64.0 MiB (.* of RSS): pat_matrix_alloc' "$TMP/run/err" ||
+	{ cat "$TMP/run/err"; fail "growth run's summary does not name the peak holder"; }
 pass
