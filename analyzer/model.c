@@ -480,11 +480,7 @@ static int on_snapshot(struct grw_model *m, struct grw_rec *r)
 		return -EBADMSG;
 	}
 	see_time(m, t);
-	uint64_t snap = m->snapshots + 1;
-	if (h.rss_bytes > m->rss.peak_bytes) {
-		m->rss_peak_snap = snap;
-		m->rss_peak_t_s = t;
-	}
+	uint64_t snap = m->snapshots + 1; /* becomes the RSS peak only once complete */
 	/* Re-check a site at most once per second, and less often as the trace gets long (the
 	 * series' resolution falls with its length too). */
 	double check_every = t / GRW_MODEL_SERIES_CAP > 1.0 ? t / GRW_MODEL_SERIES_CAP : 1.0;
@@ -571,8 +567,11 @@ static int on_snapshot(struct grw_model *m, struct grw_rec *r)
 	if (m->first_snapshot_t_s < 0)
 		m->first_snapshot_t_s = t;
 	m->snapshots++;
-	if (snap == m->rss_peak_snap)
+	if (h.rss_bytes > m->rss.peak_bytes) {
+		m->rss_peak_snap = snap;
+		m->rss_peak_t_s = t;
 		m->tracked_at_rss_peak = m->total_live_bytes;
+	}
 	m->untracked_allocs = h.untracked_allocs;
 	m->untracked_bytes = h.untracked_bytes;
 	grw_series_add(&m->rss.series, t, (double)h.rss_bytes);

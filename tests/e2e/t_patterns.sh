@@ -34,7 +34,9 @@ json_check "$must" 'one("pat_xthread_msg")["frees"] > 0' "the cross-thread messa
 json_check "$must" 'one("pat_late_leak")["growth_start_s"] >= 0.25 * r["duration_s"]' "the late leak's growth_start_s is late (it starts at 40% of the run)"
 json_check "$must" 'one("pat_late_leak")["growth_start_s"] <= 0.6 * r["duration_s"]' "the late leak's growth_start_s is near 40% of the run"
 json_check "$must" '[f for s in at0("pat_churn_alloc") if s["growing"] for f in [s]][0]["frees"] > 1000' "the slow leak shares its site with the churn (many frees)"
-json_check "$must" 'all(2 <= len(s["series"]) <= 64 and all(len(p) == 2 for p in s["series"]) for s in sites)' "every site has a series of 2..64 [t_s, bytes] points"
+json_check "$must" 'all(len(s["series"]) <= 64 and all(len(p) == 2 for p in s["series"]) for s in sites)' "every site's series has at most 64 [t_s, bytes] points"
+json_check "$must" 'len(one("pat_leak_steady")["series"]) >= 32 and one("pat_leak_steady")["series"][-1][1] == one("pat_leak_steady")["live_bytes_end"]' "the steady leak's series ends at its live bytes"
+json_check "$must" 'one("pat_late_leak")["series"][0][0] < 1 and one("pat_late_leak")["series"][0][1] == 0' "the late leak's series starts at the trace's start, at 0"
 json_check "$must" 'r["peak"] is None' "no peak object for a clean exit far from the limit"
 
 not=$TMP/not.json
