@@ -24,11 +24,15 @@ make -s -C "$STRESS_DIR/programs" BUILD="$P" >/dev/null || { echo "FAIL stress: 
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/growth-stress.XXXXXX") || exit 1
 MNT=
+SYSLIB=
 cleanup() {
 	[ -n "$MNT" ] && umount "$MNT" 2>/dev/null
+	[ -n "$SYSLIB" ] && rm -f "$SYSLIB"
 	if [ "${GROWTH_STRESS_KEEP:-0}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
+# A private copy: other builds in the same tree must not swap the library under a running case.
+mkdir -p "$TMP/lib" && cp "$LIB" "$TMP/lib/libgrowth.so" && LIB=$TMP/lib/libgrowth.so
 FAILED=0
 TO=60
 [ $SHORT = 1 ] && TO=30
@@ -183,6 +187,119 @@ if [ -n "$MNT" ]; then umount "$MNT"; MNT=; fi
 if GROWTH_TEST_IALLOC_LIMIT=1100k run_case ialloc_oom 1 "$P/daemon_fds" close "$(pick 6000 20000)"; then
 	if json_has "$D/r" 'r.get("untracked", {}).get("allocs", 0) > 0'; then ok "untracked allocations counted"
 	else bad "no untracked allocations reported with GROWTH_TEST_IALLOC_LIMIT=1100k"; fi
+fi
+
+# --- the analyzer against hostile input ----------------------------------------------------------------
+# bounded NAME MAXKB EXPECT_RC FILE: growth report FILE exits EXPECT_RC within the timeout, prints at
+# most one line to stderr, and peaks below MAXKB of memory (when /usr/bin/time can tell).
+bounded() {
+	CASE=$1
+	D=$TMP/$CASE
+	mkdir -p "$D"
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -o "$D/mem" -f %M timeout -k 5 $TO "$GROWTH" report --format json "$4" >/dev/null 2>"$D/err"
+	else
+		timeout -k 5 $TO "$GROWTH" report --format json "$4" >/dev/null 2>"$D/err"
+	fi
+	_rc=$?
+	_kb=$(tail -n 1 "$D/mem" 2>/dev/null || echo 0)
+	if [ $_rc -ne "$3" ]; then cat "$D/err"; bad "growth report exited $_rc, expected $3"
+	elif [ "$(wc -l <"$D/err")" -gt 1 ]; then cat "$D/err"; bad "more than one line on stderr"
+	elif [ "$_kb" -gt "$2" ]; then bad "peak memory $_kb KB, bound $2 KB"
+	else ok "exit $_rc, ${_kb} KB: $(cat "$D/err")"; fi
+}
+H=$TMP/hostile
+mkdir -p "$H"
+SEED=$(ls "$TMP"/daemon_close/t/*.zst | head -n 1)
+truncate -s 2G "$H/zeros"
+bounded sparse_2g_zeros 65536 2 "$H/zeros"
+# A real trace, then a 2 GB sparse tail of zeros: a partial report that says where the data ends.
+cp "$SEED" "$H/trace_zeros"
+truncate -s 2G "$H/trace_zeros"
+bounded trace_then_2g_zeros 65536 0 "$H/trace_zeros"
+# zstd bombs: a 36 KB frame decompressing to 1 GiB (refused above the reader's 512 MiB frame
+# bound, GRW_READ_MAX_FRAME), alone (foreign) and after a real trace (partial report).
+head -c 1G /dev/zero | zstd -q -1 -c >"$H/bomb"
+bounded zstd_bomb_alone 65536 2 "$H/bomb"
+cat "$SEED" "$H/bomb" >"$H/trace_bomb"
+bounded zstd_bomb_after_trace 600000 0 "$H/trace_bomb"
+
+# --- security: where the trace goes, what it holds ----------------------------------------------------
+CASE=symlink_target
+D=$TMP/$CASE
+mkdir -p "$D/t"
+echo victim >"$D/victim"
+echo other >"$D/other"
+ln -s "$D/victim" "$D/t/trace.zst"
+ln -s "$D/victim" "$D/t/trace.zst.1"
+cp "$D/other" "$D/t/trace.zst.2"
+GROWTH_OUTPUT="$D/t/trace.zst" LD_PRELOAD=$LIB "$P/execchain" 0 >/dev/null 2>"$D/err"
+if [ "$(cat "$D/victim")" != victim ] || [ "$(cat "$D/t/trace.zst.2")" != other ]; then
+	bad "a planted symlink or an existing file was followed or overwritten"
+elif [ ! -L "$D/t/trace.zst" ] || [ ! -L "$D/t/trace.zst.1" ]; then
+	bad "a planted symlink was replaced"
+elif [ ! -f "$D/t/trace.zst.3" ] || [ -L "$D/t/trace.zst.3" ]; then
+	ls -la "$D/t"
+	bad "the trace was not created as a new file at trace.zst.3"
+elif [ "$(stat -c %a "$D/t/trace.zst.3")" != 600 ]; then
+	bad "trace mode $(stat -c %a "$D/t/trace.zst.3"), expected 600"
+elif ! zstd -q -t "$D/t/trace.zst.3"; then
+	bad "zstd -t rejects trace.zst.3"
+else ok "symlinks at trace.zst and .1 and a file at .2 untouched; trace at .3, mode 600"; fi
+
+CASE=no_secrets
+D=$TMP/$CASE
+mkdir -p "$D/t"
+SECRET="growth-secret-$$-$(date +%s%N)"
+HEAPSECRET="heap-secret-$$-$(date +%s%N)"
+GROWTH_OUTPUT="$D/t/trace.zst" GROWTH_STRESS_SECRET=$SECRET LD_PRELOAD=$LIB \
+	"$P/secret" "$HEAPSECRET" >/dev/null 2>&1
+zstd -q -d -c "$D/t/trace.zst" >"$D/plain" 2>/dev/null
+if [ ! -s "$D/plain" ]; then bad "no trace to search"
+elif grep -q -a -F "$SECRET" "$D/plain"; then bad "the environment's secret is in the trace"
+elif [ "$(grep -c -a -F "$HEAPSECRET" "$D/plain")" -gt 1 ]; then
+	bad "heap contents are in the trace (beyond argv)"
+elif ! grep -q -a -F "$P/secret" "$D/plain"; then bad "the executable's path is not in the trace (the check cannot see strings)"
+else ok "no environment, no heap contents"; fi
+
+# Secure execution (AT_SECURE): a setuid-root copy of a program, run as nobody. ld.so ignores
+# LD_PRELOAD paths with a slash and loads bare names only from the system directories, and only
+# when the library file is itself set-user-ID; a library loaded that way must do nothing.
+CASE=setuid
+SYSLIB=
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+	echo "SKIP $CASE: needs root and setpriv"
+else
+	D=$TMP/$CASE
+	SD=$(mktemp -d /tmp/growth-setuid.XXXXXX)
+	chmod 755 "$SD"
+	mkdir -m 777 "$SD/out"
+	cp "$P/secret" "$SD/prog"
+	SYSDIR=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+	[ -d "$SYSDIR" ] || SYSDIR=/usr/lib
+	SYSLIB=$SYSDIR/libgrowth-stress-$$.so
+	cp "$LIB" "$SYSLIB"
+	chmod 4755 "$SYSLIB"
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env GROWTH_LOG=info "$@"; }
+	# Control: not setuid, the library by path: profiled (so the test can fail).
+	nobody GROWTH_OUTPUT="$SD/out/plain.%p.zst" LD_PRELOAD="$SYSLIB" "$SD/prog" x >/dev/null 2>&1
+	control=$(ls "$SD/out" | grep -c plain)
+	chown root:root "$SD/prog"
+	chmod 4755 "$SD/prog"
+	nobody GROWTH_OUTPUT="$SD/out/suid.%p.zst" LD_PRELOAD="$SYSLIB" "$SD/prog" x >"$D.out1" 2>"$D.err1"
+	rc1=$?
+	nobody GROWTH_OUTPUT="$SD/out/suid.%p.zst" LD_PRELOAD="$(basename "$SYSLIB")" "$SD/prog" x >"$D.out2" 2>"$D.err2"
+	rc2=$?
+	loaded=$(grep -c "$(basename "$SYSLIB")" "$D.out2")
+	rm -f "$SYSLIB"
+	SYSLIB=
+	if [ "$control" -ne 1 ]; then bad "control run (not setuid) wrote $control traces, expected 1"
+	elif [ $rc1 -ne 0 ] || [ $rc2 -ne 0 ]; then bad "the setuid program exited $rc1 / $rc2"
+	elif ls "$SD/out" | grep -q suid; then bad "growth wrote a trace for a setuid program"
+	elif grep -q '^growth' "$D.err1" "$D.err2"; then bad "growth printed under secure execution"
+	elif [ "$loaded" -eq 0 ]; then bad "ld.so did not load the set-user-ID system library (the test proves nothing)"
+	else ok "by path: not loaded; set-user-ID system library by name: loaded, silent, no trace"; fi
+	rm -rf "$SD"
 fi
 
 exit $FAILED
