@@ -12,7 +12,7 @@
 #include "trace_format.h"
 
 #define GRW_MAX_SITES (1u << 20) /* beyond this, allocations count as untracked */
-#define GRW_SITE_CACHE 256       /* entries of the per-thread cache, power of two */
+#define GRW_SITE_CACHE 4096      /* entries of the per-thread cache (16 B each), power of two */
 
 struct grw_site {
 	uint64_t t_ns;  /* monotonic time of the first allocation (grw_now_ns) */
