@@ -154,7 +154,7 @@ static int put_peak(FILE *f, const struct grw_model *m, struct grw_symbolizer *s
 	fprintf(f, "PEAK: RSS reached %s at %.1f s (%s). What held the memory then (a peak, not "
 		   "growth):\n",
 		grw_fmt_bytes(b1, sizeof b1, (double)m->rss.peak_bytes), m->rss_peak_t_s,
-		!m->end_seen ? "the trace ends there: the process was killed or crashed"
+		!m->end_seen ? "the process was killed or crashed; no end record"
 			     : "within 10% of the memory limit");
 	for (size_t k = 0; k < n; k++) {
 		const struct grw_model_site *s = &m->sites[order[k]];
