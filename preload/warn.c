@@ -55,8 +55,49 @@ static double *scratch; /* grw_detect_scratch_len(GRW_WARN_SERIES_CAP) doubles, 
 /* ------------------------------------------------------------------------------------------ */
 /* Naming a return address: dladdr for the module, its ELF .symtab (else .dynsym) for the name. */
 
-/* Looks pc (a link-time address of the module) up in the ELF file at path. Writes the function
- * and, for a local symbol, the source file that the symbol table's FILE entry names. */
+/* Searches the symbol table tab (a section of the file mapped at m, size bytes) for the
+ * function holding pc. Writes its name, and for a local symbol the source file that the
+ * table's preceding FILE entry names. Every offset is checked against the file's size. */
+static bool symtab_find(const uint8_t *m, size_t size, const Elf64_Shdr *sh, unsigned shnum,
+			const Elf64_Shdr *tab, uintptr_t pc, char *fn, size_t fn_cap, char *file,
+			size_t file_cap)
+{
+	if (tab->sh_link >= shnum || tab->sh_entsize != sizeof(Elf64_Sym) ||
+	    tab->sh_offset > size || size - tab->sh_offset < tab->sh_size)
+		return false;
+	const Elf64_Shdr *strs = &sh[tab->sh_link];
+	if (strs->sh_offset > size || size - strs->sh_offset < strs->sh_size)
+		return false;
+	const char *str = (const char *)m + strs->sh_offset;
+	const Elf64_Sym *sym = (const void *)(m + tab->sh_offset);
+	size_t n = tab->sh_size / sizeof *sym;
+	const char *src = NULL;
+	for (size_t k = 0; k < n; k++) {
+		if (sym[k].st_name >= strs->sh_size)
+			continue;
+		const char *name = str + sym[k].st_name;
+		int name_len = (int)strnlen(name, strs->sh_size - sym[k].st_name);
+		unsigned type = ELF64_ST_TYPE(sym[k].st_info);
+		if (type == STT_FILE) {
+			/* FILE entries precede the local symbols of that file only. */
+			src = name;
+			continue;
+		}
+		uint64_t len = sym[k].st_size ? sym[k].st_size : 1;
+		if (type != STT_FUNC || pc < sym[k].st_value || pc - sym[k].st_value >= len)
+			continue;
+		grw_fmt(fn, fn_cap, "%.*s", name_len, name);
+		if (ELF64_ST_BIND(sym[k].st_info) == STB_LOCAL && src) {
+			size_t src_max = (size_t)(str + strs->sh_size - src);
+			grw_fmt(file, file_cap, "%.*s", (int)strnlen(src, src_max), src);
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Looks pc (a link-time address of the module) up in the ELF file at path: .symtab first
+ * (static functions too), else .dynsym. */
 static bool elf_lookup(const char *path, uintptr_t pc, char *fn, size_t fn_cap, char *file,
 		       size_t file_cap)
 {
@@ -80,44 +121,12 @@ static bool elf_lookup(const char *path, uintptr_t pc, char *fn, size_t fn_cap, 
 	    (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum)
 		goto out;
 	const Elf64_Shdr *sh = (const void *)(m + eh->e_shoff);
-	for (int want = SHT_SYMTAB; !found; want = SHT_DYNSYM) {
-		for (unsigned i = 0; i < eh->e_shnum && !found; i++) {
-			if (sh[i].sh_type != (Elf64_Word)want || sh[i].sh_link >= eh->e_shnum ||
-			    sh[i].sh_entsize != sizeof(Elf64_Sym) || sh[i].sh_offset > size ||
-			    size - sh[i].sh_offset < sh[i].sh_size)
-				continue;
-			const Elf64_Shdr *ss = &sh[sh[i].sh_link];
-			if (ss->sh_offset > size || size - ss->sh_offset < ss->sh_size)
-				continue;
-			const char *str = (const char *)m + ss->sh_offset;
-			const Elf64_Sym *sym = (const void *)(m + sh[i].sh_offset);
-			size_t n = sh[i].sh_size / sizeof *sym;
-			const char *src = NULL;
-			for (size_t k = 0; k < n; k++) {
-				unsigned type = ELF64_ST_TYPE(sym[k].st_info);
-				if (sym[k].st_name >= ss->sh_size)
-					continue;
-				if (type == STT_FILE) {
-					src = str + sym[k].st_name;
-					continue;
-				}
-				if (type != STT_FUNC || pc < sym[k].st_value ||
-				    pc - sym[k].st_value >= (sym[k].st_size ? sym[k].st_size : 1))
-					continue;
-				const char *name = str + sym[k].st_name;
-				grw_fmt(fn, fn_cap, "%.*s", (int)strnlen(name, ss->sh_size - sym[k].st_name),
-					name);
-				/* FILE entries precede the local symbols of that file only. */
-				bool local = ELF64_ST_BIND(sym[k].st_info) == STB_LOCAL;
-				if (local && src && src < str + ss->sh_size)
-					grw_fmt(file, file_cap, "%s", src);
-				found = true;
-				break;
-			}
-		}
-		if (want == SHT_DYNSYM)
-			break;
-	}
+	static const Elf64_Word order[] = {SHT_SYMTAB, SHT_DYNSYM};
+	for (size_t o = 0; o < 2 && !found; o++)
+		for (unsigned i = 0; i < eh->e_shnum && !found; i++)
+			found = sh[i].sh_type == order[o] &&
+				symtab_find(m, size, sh, eh->e_shnum, &sh[i], pc, fn, fn_cap, file,
+					    file_cap);
 out:
 	munmap((void *)m, size);
 	return found;
@@ -367,11 +376,17 @@ static void check(struct grw_buf *out, uint64_t t_ns, double t_s, double rss, st
 		return;
 	double ttl = grw_time_to_limit_s(rss, vd.slope_bps, st.limit_bytes);
 	bool again = wa->warned;
-	if (wa->warned && !(ttl >= 0 && wa->warned_ttl_s > 0 && ttl < REPEAT_FACTOR * wa->warned_ttl_s))
+	bool shrank = ttl >= 0 && wa->warned_ttl_s > 0 && ttl < REPEAT_FACTOR * wa->warned_ttl_s;
+	if (wa->warned && !shrank)
 		return;
 	warn_site(out, t_ns, wa, v, &vd, ttl, again);
 	wa->warned = true;
 	wa->warned_ttl_s = ttl;
+}
+
+static double live_at(const char *base, size_t stride, uint32_t id)
+{
+	return (double)*(const uint64_t *)(const void *)(base + (size_t)id * stride);
 }
 
 void grw_warn_interval(struct grw_buf *out, uint64_t t_ns, uint64_t rss_bytes, uint32_t nsites,
@@ -388,9 +403,7 @@ void grw_warn_interval(struct grw_buf *out, uint64_t t_ns, uint64_t rss_bytes, u
 	/* Watched sites first: a point each, release the ones that shrank well below the floor. */
 	for (uint32_t i = 0; i < st.nwatch;) {
 		struct watch *wa = st.watch[i];
-		double v = wa->site < nsites
-				   ? (double)*(const uint64_t *)(const void *)(base + wa->site * stride)
-				   : 0;
+		double v = wa->site < nsites ? live_at(base, stride, wa->site) : 0;
 		if (v < GRW_WARN_FLOOR_BYTES / 2) {
 			unwatch(i);
 			continue;
@@ -399,8 +412,8 @@ void grw_warn_interval(struct grw_buf *out, uint64_t t_ns, uint64_t rss_bytes, u
 		i++;
 	}
 	for (uint32_t id = 0; id < nsites; id++) {
-		uint64_t v = *(const uint64_t *)(const void *)(base + id * stride);
+		double v = live_at(base, stride, id);
 		if (v >= GRW_WARN_FLOOR_BYTES && !st.slot_of[id])
-			watch_site(id, t_s, (double)v);
+			watch_site(id, t_s, v);
 	}
 }
