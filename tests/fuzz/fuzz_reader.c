@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness of the analyzer's input side: the bytes become a trace file, which the
- * reader decodes into the model, and both reports are written to /dev/null. Built by
+ * reader decodes into the model, and the reports are written to /dev/null. The first byte picks
+ * the mode: bit 0 set, the rest is the file as is (zstd framing, foreign data); clear, the rest
+ * is a decompressed record stream that the harness compresses, one zstd frame per 4 KiB, so that
+ * mutations reach the record decoder and the model instead of failing zstd's checks. Bit 1 set
+ * also symbolizes and writes the reports (slow: libdw opens the modules the trace names). Built by
  * tests/fuzz/run.sh with -fsanitize=fuzzer,address,undefined; the same file, built with
  * -DGRW_FUZZ_REPLAY, is a plain driver that runs every file named on the command line once
  * (`make test` replays tests/fuzz/regressions/ with it under ASan and UBSan).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "model.h"
 #include "reader.h"
@@ -24,14 +30,33 @@
 static char path[64];
 static FILE *devnull;
 
-static void run_one(const uint8_t *data, size_t size)
+static void write_input(const uint8_t *data, size_t size)
 {
 	FILE *f = fopen(path, "wb");
 	if (!f)
 		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
+	uint8_t mode = size ? data[0] : 1;
+	if (size)
+		data++, size--;
+	if (mode & 1) {
+		if (size && fwrite(data, 1, size, f) != size)
+			abort();
+	} else {
+		static uint8_t z[ZSTD_COMPRESSBOUND(4096)];
+		for (size_t off = 0; off < size; off += 4096) {
+			size_t n = size - off < 4096 ? size - off : 4096;
+			size_t zn = ZSTD_compress(z, sizeof z, data + off, n, 1);
+			if (ZSTD_isError(zn) || fwrite(z, 1, zn, f) != zn)
+				abort();
+		}
+	}
 	fclose(f);
+}
+
+static void run_one(const uint8_t *data, size_t size)
+{
+	write_input(data, size);
+	bool reports = size && (data[0] & 2);
 
 	struct grw_model m;
 	struct grw_read_info info;
@@ -44,7 +69,7 @@ static void run_one(const uint8_t *data, size_t size)
 		return;
 	}
 	grw_model_finish(&m, &info);
-	struct grw_symbolizer *sym = grw_sym_new(&m, NULL);
+	struct grw_symbolizer *sym = reports ? grw_sym_new(&m, NULL) : NULL;
 	if (sym) {
 		struct grw_report_opts ro = {.trace_path = path, .all = true};
 		grw_report_json(devnull, &m, sym, &ro);

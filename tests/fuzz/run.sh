@@ -31,8 +31,12 @@ if [ -z "$(ls "$OUT/corpus")" ]; then
 		GROWTH_OUTPUT="$S/$1.%p.zst" GROWTH_INTERVAL_MS=20 LD_PRELOAD="$BUILD/libgrowth.so" \
 			timeout 10 "$P/$@" >/dev/null 2>&1 || :
 	done
+	# Mode byte (see fuzz_reader.c): 0x03 the file as is, with reports; 0x00 its records.
 	for f in "$S"/*; do
-		[ -f "$f" ] && [ "$(stat -c %s "$f")" -le 262144 ] && cp "$f" "$OUT/corpus/"
+		[ -f "$f" ] && [ "$(stat -c %s "$f")" -le 65536 ] || continue
+		b=$(basename "$f")
+		{ printf '\003'; cat "$f"; } >"$OUT/corpus/$b.file"
+		{ printf '\000'; zstd -q -d -c "$f"; } >"$OUT/corpus/$b.records" 2>/dev/null
 	done
 	rm -rf "$S"
 fi
@@ -41,5 +45,5 @@ cp "$FUZZ_DIR"/regressions/* "$OUT/corpus/" 2>/dev/null || :
 cd "$OUT"
 echo "fuzzing for ${SECONDS_}s; corpus $(ls corpus | wc -l) files; crashes go to $OUT/artifacts/"
 exec ./fuzz_reader -max_total_time="$SECONDS_" -max_len=262144 -timeout=20 -rss_limit_mb=2048 \
-	-jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" -print_final_stats=1 \
+	$( [ "${FUZZ_JOBS:-1}" -gt 1 ] && echo "-jobs=$FUZZ_JOBS -workers=$FUZZ_JOBS") -print_final_stats=1 \
 	-artifact_prefix=artifacts/ corpus
