@@ -34,7 +34,7 @@ const char grw_check_help[] =
 	"  --max-leak SIZE            fail when the bytes still allocated at a clean exit (END\n"
 	"                             reason exit), beyond suppressions, exceed SIZE (default 0).\n"
 	"                             Memory still reachable from globals counts as leaked.\n"
-	"                             A trace without a clean exit (killed, exec) is not held to it.\n"
+	"                             A trace that did not exit cleanly (killed, exec) is exempt.\n"
 	"  --fail-on-growth           fail on any growing site not suppressed (the default)\n"
 	"  --no-fail-on-growth        do not\n"
 	"  --max-rss-rate RATE        fail when RSS grows faster than RATE (default: off)\n"
@@ -74,8 +74,8 @@ int grw_check_opt(struct grw_check_opts *o, int code, const char *arg, const cha
 	switch (code - GRW_CHECK_OPT_BASE) {
 	case 0:
 		if (grw_units_parse_size(arg, &o->max_leak_bytes))
-			return grw_usage_error(cmd, "bad --max-leak '%s' (a size: 0, 4096, 64KiB, 1MB)",
-					       arg);
+			return grw_usage_error(
+				cmd, "bad --max-leak '%s' (a size: 0, 4096, 64KiB, 1MB)", arg);
 		return 0;
 	case 1:
 		o->fail_on_growth = true;
@@ -85,8 +85,8 @@ int grw_check_opt(struct grw_check_opts *o, int code, const char *arg, const cha
 		return 0;
 	case 3:
 		if (grw_units_parse_rate(arg, &o->max_rss_bps))
-			return grw_usage_error(cmd,
-					       "bad --max-rss-rate '%s' (a rate: 10KB/s, 1MiB/min)", arg);
+			return grw_usage_error(
+				cmd, "bad --max-rss-rate '%s' (a rate: 10KB/s, 1MiB/min)", arg);
 		return 0;
 	case 4:
 		if (o->nsupp_files == GRW_CHECK_MAX_SUPP_FILES)
@@ -224,10 +224,11 @@ static int put_culprits(FILE *d, FILE *j, const struct grw_model *m, struct grw_
 		int e = grw_sym_site(sym, s, &fr, &nf);
 		if (e)
 			return e;
-		fprintf(j, "%s{\"site\": %" PRIu64 ", \"kind\": \"%s\", \"bytes\": %" PRIu64
-			   ", \"allocations\": %" PRIu64,
-			i ? ", " : "", s->id, s->kind == GRW_KIND_MMAP ? "mmap" : "heap", c[i].bytes,
-			c[i].count);
+		fprintf(j,
+			"%s{\"site\": %" PRIu64 ", \"kind\": \"%s\", \"bytes\": %" PRIu64
+			", \"allocations\": %" PRIu64,
+			i ? ", " : "", s->id, s->kind == GRW_KIND_MMAP ? "mmap" : "heap",
+			c[i].bytes, c[i].count);
 		if (growth)
 			fprintf(j,
 				", \"slope_bytes_per_s\": %.1f, \"growing_at_end\": %s, "
@@ -256,10 +257,12 @@ static int put_culprits(FILE *d, FILE *j, const struct grw_model *m, struct grw_
 						   : ", grew until it was freed; flagged at ",
 				s->flagged_at_s);
 		else
-			fprintf(d, "  LEAK: %" PRIu64 " bytes (%s) in %" PRIu64 " allocation%s, %s site %" PRIu64 "\n",
-				c[i].bytes, grw_fmt_bytes(b, sizeof b, (double)c[i].bytes), c[i].count,
-				c[i].count == 1 ? "" : "s", s->kind == GRW_KIND_MMAP ? "mmap" : "heap",
-				s->id);
+			fprintf(d,
+				"  LEAK: %" PRIu64 " bytes (%s) in %" PRIu64
+				" allocation%s, %s site %" PRIu64 "\n",
+				c[i].bytes, grw_fmt_bytes(b, sizeof b, (double)c[i].bytes),
+				c[i].count, c[i].count == 1 ? "" : "s",
+				s->kind == GRW_KIND_MMAP ? "mmap" : "heap", s->id);
 		e = grw_report_stack(d, sym, s, "      ", CHECK_FRAMES);
 		if (e)
 			return e;
@@ -399,7 +402,8 @@ static int judge(const struct grw_check_opts *o, struct grw_supp_list *supps, co
 				sp->matched_allocs += site_count(s);
 				sp->matched_bytes += s->live_bytes;
 			} else {
-				grows[ngrows++] = (struct culprit){i, s->peak_live_bytes, site_count(s)};
+				grows[ngrows++] =
+					(struct culprit){i, s->peak_live_bytes, site_count(s)};
 			}
 		}
 	}
@@ -414,7 +418,8 @@ static int judge(const struct grw_check_opts *o, struct grw_supp_list *supps, co
 			"leaked at exit: %" PRIu64 " bytes (%s) in %" PRIu64
 			" allocation%s at %zu site%s, above --max-leak %" PRIu64 " bytes",
 			leak_bytes, grw_fmt_bytes(b1, sizeof b1, (double)leak_bytes), leak_count,
-			leak_count == 1 ? "" : "s", nleaks, nleaks == 1 ? "" : "s", o->max_leak_bytes);
+			leak_count == 1 ? "" : "s", nleaks, nleaks == 1 ? "" : "s",
+			o->max_leak_bytes);
 		e = put_top(why.f, &m, sym, leaks, nleaks);
 		if (e)
 			goto out;
@@ -428,7 +433,8 @@ static int judge(const struct grw_check_opts *o, struct grw_supp_list *supps, co
 		fputc('\n', why.f);
 	}
 	if (rss_fail)
-		fprintf(why.f, "RSS grows %.0f bytes/s (%s/min), above --max-rss-rate %.0f bytes/s\n",
+		fprintf(why.f,
+			"RSS grows %.0f bytes/s (%s/min), above --max-rss-rate %.0f bytes/s\n",
 			rss_bps, grw_fmt_bytes(b1, sizeof b1, rss_bps * 60), o->max_rss_bps);
 	r->passed = !leak_fail && !growth_fail && !rss_fail;
 
@@ -467,7 +473,8 @@ static int judge(const struct grw_check_opts *o, struct grw_supp_list *supps, co
 			leak_count == 1 ? "" : "s", o->max_leak_bytes);
 	if (!clean)
 		fprintf(det.f,
-			"  note: %s; %" PRIu64 " bytes (%s) live at the end of the trace; --max-leak "
+			"  note: %s; %" PRIu64
+			" bytes (%s) live at the end of the trace; --max-leak "
 			"applies only to a clean exit\n",
 			m.end_seen ? "the trace ended without a clean exit"
 				   : "no clean exit (killed or crashed)",
@@ -529,7 +536,8 @@ static void put_text(FILE *out, const struct grw_check_opts *o, const struct grw
 			fprintf(out, "ERROR %s: cannot read it\n", r[i].trace);
 		} else {
 			failed++;
-			fprintf(out, "FAIL %s (pid %" PRIu64 "): %s\n", r[i].exe, r[i].pid, r[i].trace);
+			fprintf(out, "FAIL %s (pid %" PRIu64 "): %s\n", r[i].exe, r[i].pid,
+				r[i].trace);
 		}
 		put_reasons(out, r[i].reasons);
 		fputs(r[i].details, out);
@@ -549,8 +557,9 @@ static void put_text(FILE *out, const struct grw_check_opts *o, const struct grw
 		if (!any)
 			fputs("\nsuppressions used:\n", out);
 		any = true;
-		fprintf(out, "  %s:%s (%s): %" PRIu64 " site%s, %" PRIu64 " allocation%s, %" PRIu64
-			     " bytes\n",
+		fprintf(out,
+			"  %s:%s (%s): %" PRIu64 " site%s, %" PRIu64 " allocation%s, %" PRIu64
+			" bytes\n",
 			s->kind == GRW_SUPP_LEAK ? "leak" : "growth", s->pattern, s->source,
 			s->matched_sites, s->matched_sites == 1 ? "" : "s", s->matched_allocs,
 			s->matched_allocs == 1 ? "" : "s", s->matched_bytes);
@@ -559,7 +568,7 @@ static void put_text(FILE *out, const struct grw_check_opts *o, const struct grw
 	for (size_t i = 0; i < supps->n; i++) {
 		const struct grw_supp *s = &supps->v[i];
 		if (s->matched_sites || strcmp(s->source, "default") == 0)
-			continue; /* the built-in list is long and mostly unused: not noise worth printing */
+			continue; /* the built-in list is long and mostly unused: noise */
 		if (!any)
 			fputs("\nsuppressions unused:\n", out);
 		any = true;
@@ -581,8 +590,9 @@ static void put_text(FILE *out, const struct grw_check_opts *o, const struct grw
 static int put_json(FILE *f, const struct grw_check_opts *o, const struct grw_supp_list *supps,
 		    const struct grw_check_result *r, size_t n, bool passed)
 {
-	fprintf(f, "{\"version\": 1, \"passed\": %s, \"criteria\": {\"max_leak_bytes\": %" PRIu64
-		   ", \"fail_on_growth\": %s, \"max_rss_bytes_per_s\": ",
+	fprintf(f,
+		"{\"version\": 1, \"passed\": %s, \"criteria\": {\"max_leak_bytes\": %" PRIu64
+		", \"fail_on_growth\": %s, \"max_rss_bytes_per_s\": ",
 		passed ? "true" : "false", o->max_leak_bytes, o->fail_on_growth ? "true" : "false");
 	if (o->max_rss_bps >= 0)
 		fprintf(f, "%.1f", o->max_rss_bps);
@@ -599,8 +609,9 @@ static int put_json(FILE *f, const struct grw_check_opts *o, const struct grw_su
 		grw_report_json_str(f, s->pattern);
 		fputs(", \"source\": ", f);
 		grw_report_json_str(f, s->source);
-		fprintf(f, ", \"used\": %s, \"sites\": %" PRIu64 ", \"allocations\": %" PRIu64
-			   ", \"bytes\": %" PRIu64 "}",
+		fprintf(f,
+			", \"used\": %s, \"sites\": %" PRIu64 ", \"allocations\": %" PRIu64
+			", \"bytes\": %" PRIu64 "}",
 			s->matched_sites ? "true" : "false", s->matched_sites, s->matched_allocs,
 			s->matched_bytes);
 	}
@@ -654,8 +665,7 @@ static int load_supps(const struct grw_check_opts *o, struct grw_supp_list *l)
 	return 0;
 }
 
-int grw_check_paths(const struct grw_check_opts *o, const char *const *paths, size_t n,
-		    FILE *out)
+int grw_check_paths(const struct grw_check_opts *o, const char *const *paths, size_t n, FILE *out)
 {
 	int ret = GRW_EXIT_USAGE;
 	struct grw_supp_list supps = {0};
@@ -678,7 +688,8 @@ int grw_check_paths(const struct grw_check_opts *o, const char *const *paths, si
 				continue;
 			}
 			if (k == 0) {
-				fprintf(stderr, "growth check: no traces (*.zst) in '%s'\n", paths[i]);
+				fprintf(stderr, "growth check: no traces (*.zst) in '%s'\n",
+					paths[i]);
 				input_error = true;
 			}
 			for (int j = 0; j < k; j++) {

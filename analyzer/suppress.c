@@ -16,31 +16,31 @@
 
 /* Allocations of the C and C++ runtimes that live until exit by design. */
 static const char *const default_leaks[] = {
-	"*_IO_file_doallocate",  /* stdio buffers (stdout, stderr, FILE of fopen'd streams) */
+	"*_IO_file_doallocate", /* stdio buffers (stdout, stderr, FILE of fopen'd streams) */
 	"*_IO_wfile_doallocate", /* wide stdio buffers */
-	"_dl_allocate_tls*",     /* dynamic TLS blocks and DTVs of threads */
+	"_dl_allocate_tls*", /* dynamic TLS blocks and DTVs of threads */
 	"_dl_resize_dtv",
 	"_dl_update_slotinfo",
-	"_dl_new_object",        /* link maps of dlopen'ed objects */
+	"_dl_new_object", /* link maps of dlopen'ed objects */
 	"_dl_map_object*",
 	"_dl_check_map_versions",
 	"__libc_dlopen_mode",
-	"allocate_stack",        /* glibc's cache of thread stacks */
-	"__new_exitfn",          /* atexit and __cxa_atexit blocks */
+	"allocate_stack", /* glibc's cache of thread stacks */
+	"__new_exitfn", /* atexit and __cxa_atexit blocks */
 	"__cxa_thread_atexit_impl",
-	"_nl_*",                 /* locale data (setlocale, gettext) */
-	"__gconv_*",             /* iconv modules */
-	"__tzfile_read",         /* time zone data */
+	"_nl_*", /* locale data (setlocale, gettext) */
+	"__gconv_*", /* iconv modules */
+	"__tzfile_read", /* time zone data */
 	"tzset_internal",
-	"__nss_*",               /* name service modules */
-	"*eh_alloc.cc*",         /* libstdc++'s emergency exception pool */
+	"__nss_*", /* name service modules */
+	"*eh_alloc.cc*", /* libstdc++'s emergency exception pool */
 	"(anonymous namespace)::pool::pool*",
-	"__cxa_get_globals*",    /* libstdc++'s per-thread exception globals */
+	"__cxa_get_globals*", /* libstdc++'s per-thread exception globals */
 	"__gnu_cxx::__freeres*",
-	"std::locale::*",        /* libstdc++'s locale facets, created once */
+	"std::locale::*", /* libstdc++'s locale facets, created once */
 	"std::ios_base::Init::Init*",
-	"x_cgo_mmap",            /* Go with cgo: the Go runtime's heap arenas and metadata */
-	"x_cgo_thread_start",    /* Go with cgo: thread start-up blocks */
+	"x_cgo_mmap", /* Go with cgo: the Go runtime's heap arenas and metadata */
+	"x_cgo_thread_start", /* Go with cgo: thread start-up blocks */
 };
 
 int grw_supp_add(struct grw_supp_list *l, enum grw_supp_kind kind, const char *pattern,
@@ -93,7 +93,8 @@ int grw_supp_load(struct grw_supp_list *l, const char *path, char *err, size_t e
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		int e = errno;
-		snprintf(err, err_len, "growth: cannot read suppressions '%s': %s", path, strerror(e));
+		snprintf(err, err_len, "growth: cannot read suppressions '%s': %s", path,
+			 strerror(e));
 		return -e;
 	}
 	int ret = 0;
@@ -104,7 +105,8 @@ int grw_supp_load(struct grw_supp_list *l, const char *path, char *err, size_t e
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (strlen(line) != (size_t)len) {
-			snprintf(err, err_len, "%s:%lu: NUL byte in a suppression line", path, lineno);
+			snprintf(err, err_len, "%s:%lu: NUL byte in a suppression line", path,
+				 lineno);
 			ret = -EINVAL;
 			goto out_line;
 		}
@@ -134,8 +136,8 @@ int grw_supp_load(struct grw_supp_list *l, const char *path, char *err, size_t e
 			}
 		} else {
 			snprintf(err, err_len,
-				 "%s:%lu: expected 'leak:PATTERN' or 'growth:PATTERN', got '%.60s'", path,
-				 lineno, s);
+				 "%s:%lu: expected 'leak:PATTERN' or 'growth:PATTERN', got '%.60s'",
+				 path, lineno, s);
 			ret = -EINVAL;
 			goto out_line;
 		}

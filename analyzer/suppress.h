@@ -20,11 +20,11 @@ enum grw_supp_kind {
 
 struct grw_supp {
 	enum grw_supp_kind kind;
-	char *pattern;          /* the glob, NUL-terminated, owned */
-	char *source;           /* "FILE:LINE" or "default", owned */
-	uint64_t matched_sites; /* sites it suppressed, over every trace checked */
-	uint64_t matched_allocs; /* live allocations at those sites (leak) */
-	uint64_t matched_bytes; /* bytes at those sites: leaked (leak) or live at the end (growth) */
+	char *pattern;           /* the glob, NUL-terminated, owned */
+	char *source;            /* "FILE:LINE" or "default", owned */
+	uint64_t matched_sites;  /* sites it suppressed, over every trace checked */
+	uint64_t matched_allocs; /* live allocations at those sites */
+	uint64_t matched_bytes;  /* leaked bytes (leak), or live at the end (growth) */
 };
 
 struct grw_supp_list {

@@ -35,7 +35,8 @@ static const struct unit size_units[] = {
 };
 
 static const struct unit time_units[] = {
-	{"s", 1}, {"sec", 1}, {"second", 1}, {"min", 60}, {"minute", 60}, {"h", 3600}, {"hour", 3600},
+	{"s", 1}, {"sec", 1}, {"second", 1}, {"min", 60},
+	{"minute", 60}, {"h", 3600}, {"hour", 3600},
 };
 
 /* Parses "NUMBER [UNIT]" from s up to end (exclusive); returns 0 and the value in bytes. */

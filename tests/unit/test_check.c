@@ -90,7 +90,8 @@ static void test_glob(void)
 	CHECK(!grw_supp_glob("leak_with_", "leak_with_malloc"));
 	CHECK(grw_supp_glob("*", ""));
 	CHECK(grw_supp_glob("*/libc.so*", "/lib/x86_64-linux-gnu/libc.so.6")); /* '*' crosses '/' */
-	CHECK(grw_supp_glob("std::vector<*>::push_back*", "std::vector<int, std::allocator<int> >::push_back(int&&)"));
+	CHECK(grw_supp_glob("std::vector<*>::push_back*",
+			    "std::vector<int, std::allocator<int> >::push_back(int&&)"));
 	CHECK(grw_supp_glob("[a-c]x", "bx"));
 	CHECK(!grw_supp_glob("[a-c]x", "dx"));
 	CHECK(grw_supp_glob("\\*", "*"));
@@ -98,9 +99,12 @@ static void test_glob(void)
 	CHECK(!grw_supp_glob("Leak", "leak")); /* case matters */
 
 	struct grw_sym_frame fr[2] = {
-		{.function = "__GI__IO_file_doallocate", .file = "./libio/filedoalloc.c", .line = 101,
+		{.function = "__GI__IO_file_doallocate",
+		 .file = "./libio/filedoalloc.c",
+		 .line = 101,
 		 .module = "/lib/x86_64-linux-gnu/libc.so.6"},
-		{.function = "main", .file = "/src/app/main.c", .line = 3, .module = "/src/app/app"},
+		{.function = "main", .file = "/src/app/main.c", .line = 3,
+		 .module = "/src/app/app"},
 	};
 	struct grw_supp_list l = {0};
 	CHECK(grw_supp_add(&l, GRW_SUPP_GROWTH, "main", "t:1") == 0);
@@ -149,8 +153,8 @@ static void test_supp_file(void)
 {
 	char path[64], err[4200], want[200];
 	struct grw_supp_list l = {0};
-	CHECK(load_text("# comment\n\n  leak: foo_*  \ngrowth:bar\n\t# indented comment\nleak:a b", &l,
-			path, err, sizeof err) == 0);
+	CHECK(load_text("# comment\n\n  leak: foo_*  \ngrowth:bar\n\t# indented comment\nleak:a b",
+			&l, path, err, sizeof err) == 0);
 	CHECK_EQ_U(l.n, 3);
 	if (l.n == 3) {
 		CHECK(l.v[0].kind == GRW_SUPP_LEAK && strcmp(l.v[0].pattern, "foo_*") == 0);
