@@ -254,12 +254,17 @@ static int write_all(const uint8_t *p, size_t n)
 		stop_writing();
 		return -EBADF;
 	}
+	uint64_t frame_start = w.written;
 	while (n) {
 		ssize_t r = write(w.fd, p, n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			int e = r < 0 ? errno : ENOSPC;
+			/* Cut the part of the frame that fit (a full disk), so that the trace ends on
+			 * a frame boundary and `zstd -t` still accepts it (tests/stress disk_full). */
+			if (w.written > frame_start && ftruncate(w.fd, (off_t)frame_start) == 0)
+				w.written = frame_start;
 			GRW_LOG_ONCE(GRW_LOG_ERROR, "cannot write trace '%s': %s; profiling stopped",
 				     w.path, grw_strerror(e));
 			stop_writing();
