@@ -284,7 +284,8 @@ static int on_modules(struct grw_model *m, struct grw_rec *r)
 			m->map[m->map_len++] = (struct range){lo, lo + segs[k].memsz, (uint32_t)idx};
 		}
 	}
-	qsort(m->map, m->map_len, sizeof *m->map, cmp_range);
+	if (m->map_len) /* map is NULL while a MODULES record listed nothing: qsort(NULL) is UB */
+		qsort(m->map, m->map_len, sizeof *m->map, cmp_range);
 	m->module_maps++;
 	return 0;
 }
