@@ -43,6 +43,9 @@ if command -v man >/dev/null 2>&1; then
 		{ cat "$TMP/man1.err"; fail "man -l growth.1 failed"; }
 	grep -q 'GROWTH(1)' "$TMP/man1" && grep -q 'growth report' "$TMP/man1" &&
 		grep -q 'EXIT STATUS' "$TMP/man1" || { cat "$TMP/man1"; fail "growth(1) does not render"; }
+	for c in run report check diff dump; do
+		grep -qE "^ {7}$c( |\$)" "$TMP/man1" || { cat "$TMP/man1"; fail "growth(1) does not describe $c"; }
+	done
 	MANWIDTH=80 man -P cat -l "$dest/usr/share/man/man7/libgrowth.7" >"$TMP/man7" 2>"$TMP/man7.err" ||
 		{ cat "$TMP/man7.err"; fail "man -l libgrowth.7 failed"; }
 	for v in GROWTH_OUTPUT GROWTH_INTERVAL_MS GROWTH_DEPTH GROWTH_LIMIT GROWTH_LOG GROWTH_DISABLE \
