@@ -61,6 +61,10 @@ t_end=$(sed -n 's/^#[0-9]* @[0-9]* END t=\([0-9.]*\)s.*/\1/p' "$TMP/grow.dump")
 [ -n "$t_end" ] || fail "the trace has no END record"
 awk -v w="$t_warn" -v e="$t_end" 'BEGIN { exit !(w > 0 && w <= e / 2) }' ||
 	fail "the warning came at ${t_warn}s, not in the first half of the ${t_end}s run"
+rep=$TMP/grow.json
+report_json "$trace" "$rep"
+json_check "$rep" '[w["site"] for w in r["warnings"]] == [one("grow_leaky_list")["id"]] == ['"$site"']' \
+	"the JSON report lists the one warning, for grow_leaky_list's site $site"
 
 # 2. Flat, plateau and saw-tooth programs: no warning, stdout exactly as without growth.
 printf 'plateau: 3 s\nplateau: done, cache 2048 KiB\n' >"$TMP/plateau.plain"
