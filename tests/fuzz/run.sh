@@ -3,7 +3,8 @@
 # real traces of tests/programs (and the synthetic ones of test_reader --write), and fuzzes for
 # FUZZ_SECONDS (default 60). Crashes land in build/fuzz/artifacts/; copy each into
 # tests/fuzz/regressions/ once fixed, where `make test` replays it (tests/fuzz/replay.sh).
-# Environment: GROWTH_BUILD (default <repo>/build), FUZZ_SECONDS, FUZZ_JOBS (default 1), CLANG.
+# Environment: GROWTH_BUILD (default <repo>/build), FUZZ_SECONDS, FUZZ_JOBS (default 1), CLANG,
+# FUZZ_FLAGS (more libFuzzer flags, e.g. "-fork=1 -ignore_crashes=1" to go on after a crash).
 set -eu
 FUZZ_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$FUZZ_DIR/../.." && pwd)
@@ -45,5 +46,5 @@ cp "$FUZZ_DIR"/regressions/* "$OUT/corpus/" 2>/dev/null || :
 cd "$OUT"
 echo "fuzzing for ${SECONDS_}s; corpus $(ls corpus | wc -l) files; crashes go to $OUT/artifacts/"
 exec ./fuzz_reader -max_total_time="$SECONDS_" -max_len=262144 -timeout=20 -rss_limit_mb=2048 \
-	$( [ "${FUZZ_JOBS:-1}" -gt 1 ] && echo "-jobs=$FUZZ_JOBS -workers=$FUZZ_JOBS") -print_final_stats=1 \
+	$( [ "${FUZZ_JOBS:-1}" -gt 1 ] && echo "-jobs=$FUZZ_JOBS -workers=$FUZZ_JOBS") -print_final_stats=1 ${FUZZ_FLAGS:-} \
 	-artifact_prefix=artifacts/ corpus

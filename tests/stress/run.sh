@@ -31,8 +31,9 @@ cleanup() {
 	if [ "${GROWTH_STRESS_KEEP:-0}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
-# A private copy: other builds in the same tree must not swap the library under a running case.
-mkdir -p "$TMP/lib" && cp "$LIB" "$TMP/lib/libgrowth.so" && LIB=$TMP/lib/libgrowth.so
+# Private copies: other builds in the same tree must not swap the library under a running case.
+mkdir -p "$TMP/lib" && cp "$LIB" "$TMP/lib/libgrowth.so" && cp "$GROWTH" "$TMP/lib/growth" &&
+	LIB=$TMP/lib/libgrowth.so && GROWTH=$TMP/lib/growth
 FAILED=0
 TO=60
 [ $SHORT = 1 ] && TO=30
