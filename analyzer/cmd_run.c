@@ -418,7 +418,8 @@ int grw_cmd_run(int argc, char **argv)
 	} else {
 		preload = strdup(lib);
 	}
-	if (!preload || setenv("LD_PRELOAD", preload, 1) || setenv("GROWTH_OUTPUT", tpl, 1)) {
+	if (!preload || setenv("LD_PRELOAD", preload, 1) || setenv("GROWTH_OUTPUT", tpl, 1) ||
+	    setenv("GROWTH_WARN", "1", 0) /* live warnings on unless the user chose */) {
 		fprintf(stderr, "growth run: cannot set the environment: %s\n", strerror(errno));
 		free(preload);
 		return GRW_EXIT_USAGE;
