@@ -29,6 +29,8 @@ static const char *const default_leaks[] = {
 	"__new_exitfn", /* atexit and __cxa_atexit blocks */
 	"__cxa_thread_atexit_impl",
 	"_nl_*", /* locale data (setlocale, gettext) */
+	"*setlocale", /* the names of the locale in effect */
+	"new_composite_name",
 	"__gconv_*", /* iconv modules */
 	"__tzfile_read", /* time zone data */
 	"tzset_internal",

@@ -3,7 +3,7 @@
 # stdio's buffer, thread stacks and TLS); each leak kind of leaker and leaker_cxx fails (exit 1)
 # with its exact byte count and its function in the output; --max-leak lets a small leak pass.
 . "$(dirname "$0")/lib.sh"
-need "$PROGS/leaker" "$PROGS/leaker_cxx" "$PROGS/clean"
+need "$PROGS/leaker" "$PROGS/leaker_cxx" "$PROGS/clean" "$PROGS/clean_cxx"
 page=$(getconf PAGESIZE)
 
 # gate PROG ARG...: runs PROG under the preload into a fresh dir; sets $d and $trace.
@@ -33,6 +33,8 @@ check 1 --no-default-suppressions
 grep -q "_IO_file_doallocate" "$d/check" || { cat "$d/check"; fail "clean --no-default-suppressions: stdio's buffer is not the culprit"; }
 
 gate_run leaker_cxx none
+check 0
+gate_run clean_cxx ""
 check 0
 
 # leak PROG KIND BYTES: fails with exactly BYTES leaked, at leak_with_KIND.
