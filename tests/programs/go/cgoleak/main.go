@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 
 // cgoleak: goroutines on several threads call C at the same time. Two leak a 4104-byte row
-// per call in km_leak_row; two allocate, fill and free an 8 MiB matrix per call in
-// km_solve_matrix; one allocates Go garbage (so the Go runtime collects and maps memory) and
-// one spins in pure Go (so the runtime preempts it with SIGURG while the others are in C).
-// GOMAXPROCS is 4, so the C calls run on several threads at once.
+// per call in km_leak_row. Two allocate, fill and free an 8 MiB matrix per call in
+// km_solve_matrix until the leakers are done (the leak is the last thing the program does, so
+// a report sees it still growing at the end). One allocates Go garbage (so the Go runtime
+// collects and maps memory) and one spins in pure Go (so the runtime preempts it with SIGURG
+// while the others are in C). GOMAXPROCS is 4, so the C calls run on several threads at once.
 // growth must flag km_leak_row and nothing else. Its stdout is fixed text.
 // Usage: cgoleak [ROWS_PER_LEAKER=800]
 package main
@@ -42,14 +43,20 @@ func leakRows(id, n int) {
 	}
 }
 
+// solveMatrices runs until the leakers are done (so the leak is the last thing that happens,
+// and a report sees it still growing at the end), and says whether every trace was right.
+//
 //go:noinline
-func solveMatrices(n int) float64 {
-	sum := 0.0
-	for i := 0; i < n; i++ {
-		sum += float64(C.km_solve_matrix(matrixN))
+func solveMatrices(stop *int32) bool {
+	const want = matrixN * (matrixN + 1) / 2
+	ok := true
+	for atomic.LoadInt32(stop) == 0 {
+		if C.km_solve_matrix(matrixN) != want {
+			ok = false
+		}
 		time.Sleep(solvePause)
 	}
-	return sum
+	return ok
 }
 
 //go:noinline
@@ -89,37 +96,39 @@ func main() {
 			rows = v
 		}
 	}
-	solves := rows * int(rowPause) / int(solvePause) * 3 / 4
-
-	var stop int32
+	var stop, leaksDone int32
 	var bg sync.WaitGroup
 	bg.Add(2)
 	go func() { defer bg.Done(); makeGarbage(&stop) }()
 	go func() { defer bg.Done(); spin(&stop) }()
 
-	var wg sync.WaitGroup
-	sums := make([]float64, solvers)
-	for i := 0; i < leakers; i++ {
-		wg.Add(1)
-		go func(id int) { defer wg.Done(); leakRows(id, rows) }(i)
-	}
+	var solved sync.WaitGroup
+	right := make([]bool, solvers)
 	for i := 0; i < solvers; i++ {
-		wg.Add(1)
-		go func(id int) { defer wg.Done(); sums[id] = solveMatrices(solves) }(i)
+		solved.Add(1)
+		go func(id int) { defer solved.Done(); right[id] = solveMatrices(&leaksDone) }(i)
 	}
-	wg.Wait()
+	var leaked sync.WaitGroup
+	for i := 0; i < leakers; i++ {
+		leaked.Add(1)
+		go func(id int) { defer leaked.Done(); leakRows(id, rows) }(i)
+	}
+	leaked.Wait()
+	atomic.StoreInt32(&leaksDone, 1)
 	atomic.StoreInt32(&stop, 1)
+	solved.Wait()
 	bg.Wait()
 
-	total := 0.0
-	for _, s := range sums {
-		total += s
+	verdict := "every matrix solved right"
+	for _, ok := range right {
+		if !ok {
+			verdict = "a matrix came out WRONG"
+		}
 	}
 	// A Go program ends with the exit_group system call, not libc's exit: atexit handlers do
-	// not run, so growth's last flush never happens. Waiting three of its 100 ms intervals
-	// lets the trace hold the final leak exactly (docs/go.md).
-	time.Sleep(350 * time.Millisecond)
+	// not run, so growth's last flush never happens. Waiting about two and a half of its 100 ms
+	// intervals lets the trace hold the final leak exactly (docs/go.md).
+	time.Sleep(250 * time.Millisecond)
 	n := int64(C.km_rows())
-	fmt.Printf("cgoleak: %d rows leaked (%d bytes), %d matrices solved, trace sum %.0f\n",
-		n, n*C.KM_ROW_BYTES, solvers*solves, total)
+	fmt.Printf("cgoleak: %d rows leaked (%d bytes), %s\n", n, n*C.KM_ROW_BYTES, verdict)
 }
