@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* libstdc++'s demangler (linked with -lstdc++); declared here to keep this file C. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -160,6 +161,16 @@ static struct mod_state *module(struct grw_symbolizer *s, size_t i)
 	const struct grw_model_module *mm = &s->m->modules[i];
 	if (mm->path[0] != '/')
 		return ms; /* linux-vdso.so.1 and the like: no file to read */
+	/* The path comes from the trace: a FIFO or a device there would block or never end
+	 * the read (tests/stress: symbolize_fifo). Only regular files are opened. */
+	struct stat st;
+	if (stat(mm->path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (s->warn)
+			fprintf(s->warn, "growth: warning: %s: not a regular file; its frames stay "
+					 "unresolved\n",
+				mm->path);
+		return ms;
+	}
 	dwfl_report_begin_add(s->dwfl);
 	ms->dm = dwfl_report_elf(s->dwfl, mm->path, mm->path, -1, SYN_BASE + i * SYN_STRIDE,
 				 false);

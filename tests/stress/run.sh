@@ -224,6 +224,30 @@ head -c 1G /dev/zero | zstd -q -1 -c >"$H/bomb"
 bounded zstd_bomb_alone 65536 2 "$H/bomb"
 cat "$SEED" "$H/bomb" >"$H/trace_bomb"
 bounded zstd_bomb_after_trace 600000 0 "$H/trace_bomb"
+# A trace whose module path names a FIFO (the executable's path, rewritten): symbolizing must not
+# open it and block.
+CASE=symbolize_fifo
+zstd -q -d -c "$SEED" >"$H/plain" 2>/dev/null
+FD=$(mktemp -d /tmp/gf.XXXXXX) # short: the FIFO's path must be as long as the one it replaces
+FIFO=$("$PY" - "$H/plain" "$P/daemon_fds" "$FD" <<'PYEOF'
+import os, sys
+plain, old, d = sys.argv[1], sys.argv[2].encode(), sys.argv[3]
+k = len(old) - len(d) - 1
+if k < 1:
+    sys.exit(1)
+new = (d + "/" + "f" * k).encode()
+os.mkfifo(new)
+b = open(plain, "rb").read()
+open(plain, "wb").write(b.replace(old, new))
+print(new.decode())
+PYEOF
+)
+if [ -n "$FIFO" ] && zstd -q -f "$H/plain" -o "$H/fifo_trace.zst"; then
+	bounded symbolize_fifo 65536 0 "$H/fifo_trace.zst"
+else
+	echo "SKIP $CASE: cannot build the trace"
+fi
+rm -rf "$FD"
 
 # --- security: where the trace goes, what it holds ----------------------------------------------------
 CASE=symlink_target
