@@ -243,7 +243,7 @@ double grw_time_to_limit_s(double now_bytes, double rate_bps, double limit_bytes
 #define NB_WIN 64           /* the window is averaged into at most this many buckets */
 #define NB_ALL 128          /* the whole series, for its shape, into at most this many */
 #define TAIL_MIN 4          /* buckets in the still-growing tail, at least */
-#define STOP_RATIO 0.7      /* significantly slower than this fraction of the earlier rate: stop */
+#define STOP_RATIO 0.5      /* significantly slower than this fraction of the earlier rate: stop */
 #define STOP_Z 1.645        /* "significantly": one-sided 5% */
 #define RECENT_Z 1.2816     /* the last half of the window must rise on its own, one-sided 10% */
 #define WINSOR_K 5.0        /* steps beyond this many robust sigmas are clipped (spikes) */
