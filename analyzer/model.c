@@ -743,7 +743,8 @@ void grw_model_finish(struct grw_model *m, const struct grw_read_info *info)
 		snprintf(m->ending, sizeof m->ending, "after the end record, %s", info->where);
 }
 
-int grw_model_load(struct grw_model *m, const char *path, char *err, size_t err_len)
+int grw_model_load_via(struct grw_model *m, const char *path, grw_rec_fn fn, void *ctx, char *err,
+		       size_t err_len)
 {
 	struct grw_read_info info;
 	int e = grw_model_init(m);
@@ -751,13 +752,19 @@ int grw_model_load(struct grw_model *m, const char *path, char *err, size_t err_
 		snprintf(err, err_len, "growth: out of memory");
 		return e;
 	}
-	e = grw_trace_read(path, NULL, grw_model_on_record, m, &info, err, err_len);
+	e = grw_trace_read(path, NULL, fn ? fn : grw_model_on_record, fn ? ctx : m, &info, err,
+			   err_len);
 	if (e) {
 		grw_model_free(m);
 		return e;
 	}
 	grw_model_finish(m, &info);
 	return 0;
+}
+
+int grw_model_load(struct grw_model *m, const char *path, char *err, size_t err_len)
+{
+	return grw_model_load_via(m, path, NULL, NULL, err, err_len);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -163,6 +163,10 @@ void grw_model_finish(struct grw_model *m, const struct grw_read_info *info);
  * on error m is freed.
  */
 int grw_model_load(struct grw_model *m, const char *path, char *err, size_t err_len);
+/* The same, with fn seeing every record first (fn must pass each on to grw_model_on_record with
+ * the model); fn == NULL is grw_model_load. Used to show progress while reading. */
+int grw_model_load_via(struct grw_model *m, const char *path, grw_rec_fn fn, void *ctx, char *err,
+		       size_t err_len);
 
 /* "exit", "exec", "cap", "disabled", or NULL when no END record was read. */
 const char *grw_model_end_reason(const struct grw_model *m);

@@ -73,27 +73,15 @@ static int on_record(void *ctx, struct grw_rec *r)
 	return grw_model_on_record(c->m, r);
 }
 
-/* Mirrors grw_model_load (model.c), with the progress callback around grw_model_on_record. */
 int grw_progress_model_load(struct grw_model *m, const char *path, char *err, size_t err_len)
 {
 	struct stat st;
 	if (stat(path, &st) != 0 || !isatty(STDERR_FILENO))
 		return grw_model_load(m, path, err, err_len);
 	struct load_ctx c = {.m = m};
-	struct grw_read_info info;
-	int e = grw_model_init(m);
-	if (e) {
-		snprintf(err, err_len, "growth: out of memory");
-		return e;
-	}
 	grw_progress_start(&c.pr, "reading the trace", (size_t)st.st_size);
 	c.pr.bytes = true;
-	e = grw_trace_read(path, NULL, on_record, &c, &info, err, err_len);
+	int e = grw_model_load_via(m, path, on_record, &c, err, err_len);
 	grw_progress_end(&c.pr);
-	if (e) {
-		grw_model_free(m);
-		return e;
-	}
-	grw_model_finish(m, &info);
-	return 0;
+	return e;
 }
