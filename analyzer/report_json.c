@@ -16,38 +16,7 @@
 
 static void jstr_n(FILE *f, const char *str, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	fputc('"', f);
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i];
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc((int)c, f);
-			i++;
-		} else if (c == '\n') {
-			fputs("\\n", f);
-			i++;
-		} else if (c == '\t') {
-			fputs("\\t", f);
-			i++;
-		} else if (c == '\r') {
-			fputs("\\r", f);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c);
-			i++;
-		} else {
-			size_t k = grw_utf8_len(s + i, n - i);
-			if (k == 0) {
-				fprintf(f, "\\u%04x", c);
-				i++;
-			} else {
-				fwrite(s + i, 1, k, f);
-				i += k;
-			}
-		}
-	}
-	fputc('"', f);
+	grw_fput_escaped(f, str, n, true);
 }
 
 void grw_report_json_str(FILE *f, const char *s)

@@ -39,37 +39,38 @@ size_t grw_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void grw_fput_quoted(FILE *f, const char *str, size_t n)
+void grw_fput_escaped(FILE *f, const char *str, size_t n, bool json)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	fputc('"', f);
 	for (size_t i = 0; i < n;) {
 		unsigned c = s[i];
+		size_t k = c < 0x80 ? 1 : grw_utf8_len(s + i, n - i);
 		if (c == '"' || c == '\\') {
 			fputc('\\', f);
 			fputc((int)c, f);
-			i++;
 		} else if (c == '\n') {
 			fputs("\\n", f);
-			i++;
 		} else if (c == '\t') {
 			fputs("\\t", f);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\x%02x", c);
-			i++;
+		} else if (c == '\r' && json) {
+			fputs("\\r", f);
+		} else if (c < 0x20 || c == 0x7f || k == 0) {
+			/* control characters and bytes that are not UTF-8 */
+			fprintf(f, json ? "\\u%04x" : "\\x%02x", c);
 		} else {
-			size_t k = grw_utf8_len(s + i, n - i);
-			if (k == 0) {
-				fprintf(f, "\\x%02x", c);
-				i++;
-			} else {
-				fwrite(s + i, 1, k, f);
-				i += k;
-			}
+			fwrite(s + i, 1, k, f);
+			i += k;
+			continue;
 		}
+		i++;
 	}
 	fputc('"', f);
+}
+
+void grw_fput_quoted(FILE *f, const char *str, size_t n)
+{
+	grw_fput_escaped(f, str, n, false);
 }
 
 void grw_fput_hex(FILE *f, const uint8_t *p, size_t n)

@@ -8,11 +8,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Writes s[0..n) to f in double quotes, C-escaped: printable ASCII and valid UTF-8 pass through,
  * quotes, backslashes, control characters and invalid bytes become escapes (\n, \x01). */
 void grw_fput_quoted(FILE *f, const char *s, size_t n);
+/* Writes s[0..n) as a double-quoted string, escaping quotes, backslashes, control characters and
+ * bytes that are not UTF-8: as JSON (\u00XX) when json, else C-style (\xXX). */
+void grw_fput_escaped(FILE *f, const char *s, size_t n, bool json);
 
 /* Writes n bytes as lower-case hex (no separators). */
 void grw_fput_hex(FILE *f, const uint8_t *p, size_t n);
