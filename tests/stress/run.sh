@@ -316,14 +316,19 @@ else
 	nobody GROWTH_OUTPUT="$SD/out/suid.%p.zst" LD_PRELOAD="$(basename "$SYSLIB")" "$SD/prog" x >"$D.out2" 2>"$D.err2"
 	rc2=$?
 	loaded=$(grep -c "$(basename "$SYSLIB")" "$D.out2")
+	# setgid only (egid root, gid nobody): secure execution as well.
+	chmod 2755 "$SD/prog"
+	nobody GROWTH_OUTPUT="$SD/out/sgid.%p.zst" LD_PRELOAD="$(basename "$SYSLIB")" "$SD/prog" x >"$D.out3" 2>"$D.err3"
+	rc3=$?
+	loaded3=$(grep -c "$(basename "$SYSLIB")" "$D.out3")
 	rm -f "$SYSLIB"
 	SYSLIB=
 	if [ "$control" -ne 1 ]; then bad "control run (not setuid) wrote $control traces, expected 1"
-	elif [ $rc1 -ne 0 ] || [ $rc2 -ne 0 ]; then bad "the setuid program exited $rc1 / $rc2"
-	elif ls "$SD/out" | grep -q suid; then bad "growth wrote a trace for a setuid program"
-	elif grep -q '^growth' "$D.err1" "$D.err2"; then bad "growth printed under secure execution"
-	elif [ "$loaded" -eq 0 ]; then bad "ld.so did not load the set-user-ID system library (the test proves nothing)"
-	else ok "by path: not loaded; set-user-ID system library by name: loaded, silent, no trace"; fi
+	elif [ $rc1 -ne 0 ] || [ $rc2 -ne 0 ] || [ $rc3 -ne 0 ]; then bad "the setuid/setgid program exited $rc1 / $rc2 / $rc3"
+	elif ls "$SD/out" | grep -q 'suid\|sgid'; then bad "growth wrote a trace for a setuid or setgid program"
+	elif grep -q '^growth' "$D.err1" "$D.err2" "$D.err3"; then bad "growth printed under secure execution"
+	elif [ "$loaded" -eq 0 ] || [ "$loaded3" -eq 0 ]; then bad "ld.so did not load the set-user-ID system library (the test proves nothing)"
+	else ok "by path: not loaded; set-user-ID system library by name: loaded, silent, no trace (setuid and setgid)"; fi
 	rm -rf "$SD"
 fi
 
