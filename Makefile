@@ -128,7 +128,7 @@ test: deps
 stress: all programs
 	$(Q)sh tests/stress/run.sh
 
-fuzz: all
+fuzz: all programs
 	$(Q)sh tests/fuzz/run.sh
 
 bench: all
