@@ -27,7 +27,7 @@ struct grw_site_cache {
 	struct {
 		uint64_t hash; /* of (kind, depth, frames) */
 		uint32_t id;
-		uint32_t valid;
+		uint32_t tag; /* stack_tag() of the stack; 0 = empty */
 	} e[GRW_SITE_CACHE];
 };
 
