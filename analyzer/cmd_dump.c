@@ -55,21 +55,6 @@ static const char *limit_source_name(uint64_t s)
 	return "unknown";
 }
 
-static const char *end_reason_name(uint64_t r)
-{
-	switch (r) {
-	case GRW_END_EXIT:
-		return "exit";
-	case GRW_END_EXEC:
-		return "exec";
-	case GRW_END_CAP:
-		return "cap";
-	case GRW_END_DISABLED:
-		return "disabled";
-	}
-	return "unknown";
-}
-
 static double secs(uint64_t t_ns)
 {
 	return (double)t_ns / 1e9;
@@ -223,7 +208,7 @@ static int on_record(void *ctx, struct grw_rec *r)
 			r->why = "malformed END payload";
 			return -EBADMSG;
 		}
-		fprintf(f, " t=%.3fs reason=%s\n", secs(e.t_ns), end_reason_name(e.reason));
+		fprintf(f, " t=%.3fs reason=%s\n", secs(e.t_ns), grw_end_reason_name(e.reason));
 		d->end_seen = true;
 		d->end = e;
 		return 0;
@@ -299,7 +284,7 @@ int grw_cmd_dump(int argc, char **argv)
 		printf("-- %s: %s\n", info.end == GRW_READ_TORN ? "truncated" : "corrupt", info.where);
 	if (d.end_seen)
 		printf("-- END record at %.3f s, reason %s\n", secs(d.end.t_ns),
-		       end_reason_name(d.end.reason));
+		       grw_end_reason_name(d.end.reason));
 	else
 		printf("-- no END record: the process was killed or crashed; data up to the last "
 		       "flush\n");

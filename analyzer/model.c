@@ -7,6 +7,7 @@
  * time and only when its live bytes reach a new high near their peak.
  */
 #include "model.h"
+#include "util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -73,22 +74,6 @@ void grw_model_free(struct grw_model *m)
 	free(m->notes);
 	free(m->scratch);
 	memset(m, 0, sizeof *m);
-}
-
-/* Grows an array of elem-sized items so that it holds at least want; returns 0 or -ENOMEM. */
-static int grow(void **p, size_t *cap, size_t want, size_t elem)
-{
-	if (want <= *cap)
-		return 0;
-	size_t c = *cap ? *cap : 16;
-	while (c < want)
-		c *= 2;
-	void *q = realloc(*p, c * elem);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
 }
 
 static char *dup_str(const char *s, size_t n)
@@ -214,7 +199,7 @@ static long intern_module(struct grw_model *m, const struct grw_module *g,
 	}
 	if (m->nmodules >= INT32_MAX / 2)
 		return -E2BIG;
-	if (grow((void **)&m->modules, &m->modules_cap, m->nmodules + 1, sizeof *m->modules))
+	if (grw_grow_array((void **)&m->modules, &m->modules_cap, m->nmodules + 1, sizeof *m->modules))
 		return -ENOMEM;
 	struct grw_model_module *mm = &m->modules[m->nmodules];
 	memset(mm, 0, sizeof *mm);
@@ -275,7 +260,7 @@ static int on_modules(struct grw_model *m, struct grw_rec *r)
 		if (idx < 0)
 			return (int)idx;
 		uint32_t nseg = g.nseg < MAX_SEGS ? (uint32_t)g.nseg : MAX_SEGS;
-		if (grow((void **)&m->map, &m->map_cap, m->map_len + nseg, sizeof *m->map))
+		if (grw_grow_array((void **)&m->map, &m->map_cap, m->map_len + nseg, sizeof *m->map))
 			return -ENOMEM;
 		for (uint32_t k = 0; k < nseg; k++) {
 			uint64_t lo = g.base + segs[k].vaddr;
@@ -328,7 +313,7 @@ static int ensure_site(struct grw_model *m, uint64_t id, struct grw_rec *r)
 		r->why = "site id far beyond the sites defined so far";
 		return -EBADMSG;
 	}
-	if (grow((void **)&m->sites, &m->sites_cap, (size_t)id + 1, sizeof *m->sites))
+	if (grw_grow_array((void **)&m->sites, &m->sites_cap, (size_t)id + 1, sizeof *m->sites))
 		return -ENOMEM;
 	for (size_t i = m->nsites; i <= id; i++) {
 		struct grw_model_site *s = &m->sites[i];
@@ -615,7 +600,7 @@ static int on_warn(struct grw_model *m, struct grw_rec *r)
 		m->warns_dropped++;
 		return 0;
 	}
-	if (grow((void **)&m->warns, &m->warns_cap, m->nwarns + 1, sizeof *m->warns))
+	if (grw_grow_array((void **)&m->warns, &m->warns_cap, m->nwarns + 1, sizeof *m->warns))
 		return -ENOMEM;
 	m->warns[m->nwarns++] = (struct grw_model_warn){(double)w.t_ns / 1e9, w.site_id,
 							w.live_bytes, w.slope_bytes_per_s,
@@ -637,7 +622,7 @@ static int on_note(struct grw_model *m, struct grw_rec *r)
 		m->notes_dropped++;
 		return 0;
 	}
-	if (grow((void **)&m->notes, &m->notes_cap, m->nnotes + 1, sizeof *m->notes))
+	if (grw_grow_array((void **)&m->notes, &m->notes_cap, m->nnotes + 1, sizeof *m->notes))
 		return -ENOMEM;
 	char *text = dup_str(s, n < MAX_NOTE_LEN ? n : MAX_NOTE_LEN);
 	if (!text)
@@ -673,19 +658,7 @@ int grw_model_on_record(void *ctx, struct grw_rec *r)
 
 const char *grw_model_end_reason(const struct grw_model *m)
 {
-	if (!m->end_seen)
-		return NULL;
-	switch (m->end_reason) {
-	case GRW_END_EXIT:
-		return "exit";
-	case GRW_END_EXEC:
-		return "exec";
-	case GRW_END_CAP:
-		return "cap";
-	case GRW_END_DISABLED:
-		return "disabled";
-	}
-	return "unknown";
+	return m->end_seen ? grw_end_reason_name(m->end_reason) : NULL;
 }
 
 uint64_t grw_model_limit(const struct grw_model *m)

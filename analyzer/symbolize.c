@@ -7,6 +7,7 @@
  * (module, offset): sites share most of their frames.
  */
 #include "symbolize.h"
+#include "util.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -56,26 +57,11 @@ struct grw_symbolizer {
 	size_t out_cap;
 };
 
-static int grow(void **p, size_t *cap, size_t want, size_t elem)
-{
-	if (want <= *cap)
-		return 0;
-	size_t c = *cap ? *cap : 64;
-	while (c < want)
-		c *= 2;
-	void *q = realloc(*p, c * elem);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 static const char *keep_str(struct grw_symbolizer *s, char *str)
 {
 	if (!str)
 		return NULL;
-	if (grow((void **)&s->strs, &s->strs_cap, s->nstrs + 1, sizeof *s->strs)) {
+	if (grw_grow_array((void **)&s->strs, &s->strs_cap, s->nstrs + 1, sizeof *s->strs)) {
 		free(str);
 		return NULL;
 	}
@@ -226,7 +212,7 @@ static const char *die_name(struct grw_symbolizer *s, Dwarf_Die *die)
 
 static int push(struct grw_symbolizer *s, const struct grw_sym_frame *f)
 {
-	if (grow((void **)&s->pool, &s->pool_cap, s->pool_len + 1, sizeof *s->pool))
+	if (grw_grow_array((void **)&s->pool, &s->pool_cap, s->pool_len + 1, sizeof *s->pool))
 		return -ENOMEM;
 	s->pool[s->pool_len++] = *f;
 	return 0;
@@ -375,7 +361,7 @@ int grw_sym_site(struct grw_symbolizer *s, const struct grw_model_site *site,
 		const struct entry *e = resolve(s, fr);
 		if (!e)
 			return -ENOMEM;
-		if (grow((void **)&s->out, &s->out_cap, len + e->count, sizeof *s->out))
+		if (grw_grow_array((void **)&s->out, &s->out_cap, len + e->count, sizeof *s->out))
 			return -ENOMEM;
 		for (uint32_t k = 0; k < e->count; k++) {
 			s->out[len] = s->pool[e->first + k];

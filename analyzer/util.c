@@ -3,7 +3,10 @@
  * Helpers for printing untrusted trace strings and sizes (see util.h).
  */
 #include "util.h"
+#include "trace_format.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <math.h>
 
 size_t grw_utf8_len(const unsigned char *s, size_t n)
@@ -95,4 +98,34 @@ char *grw_fmt_bytes(char *buf, size_t len, double bytes)
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 	return buf;
+}
+
+int grw_grow_array(void **p, size_t *cap, size_t want, size_t elem)
+{
+	if (want <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 16;
+	while (c < want)
+		c *= 2;
+	void *q = realloc(*p, c * elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+const char *grw_end_reason_name(uint64_t r)
+{
+	switch (r) {
+	case GRW_END_EXIT:
+		return "exit";
+	case GRW_END_EXEC:
+		return "exec";
+	case GRW_END_CAP:
+		return "cap";
+	case GRW_END_DISABLED:
+		return "disabled";
+	}
+	return "unknown";
 }

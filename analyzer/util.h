@@ -17,6 +17,11 @@ void grw_fput_quoted(FILE *f, const char *s, size_t n);
 /* Writes s[0..n) as a double-quoted string, escaping quotes, backslashes, control characters and
  * bytes that are not UTF-8: as JSON (\u00XX) when json, else C-style (\xXX). */
 void grw_fput_escaped(FILE *f, const char *s, size_t n, bool json);
+/* Grows *p, an array of elem-sized items with room for *cap, to hold at least want (doubling).
+ * Returns 0 or -ENOMEM (then *p and *cap are unchanged). */
+int grw_grow_array(void **p, size_t *cap, size_t want, size_t elem);
+/* The name of an END record's reason (enum grw_end_reason): "exit", "exec", "cap", "disabled". */
+const char *grw_end_reason_name(uint64_t reason);
 
 /* Writes n bytes as lower-case hex (no separators). */
 void grw_fput_hex(FILE *f, const uint8_t *p, size_t n);
