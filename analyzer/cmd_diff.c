@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "model.h"
 #include "progress.h"
+#include "report.h"
 #include "report_formats.h"
 #include "symbolize.h"
 #include "util.h"
@@ -275,34 +276,6 @@ static void tstr(FILE *f, const char *s)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 }
 
-static void jstr(FILE *f, const char *str)
-{
-	if (!str) {
-		fputs("null", f);
-		return;
-	}
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str);
-	fputc('"', f);
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i];
-		size_t k = 1;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else if (c < 0x80)
-			fputc((int)c, f);
-		else if ((k = grw_utf8_len(s + i, n - i)) == 0) {
-			fprintf(f, "\\u%04x", c);
-			k = 1;
-		} else
-			fwrite(s + i, 1, k, f);
-		i += k;
-	}
-	fputc('"', f);
-}
-
 static void signed_bytes(FILE *f, int64_t d)
 {
 	char b[32];
@@ -372,7 +345,7 @@ static void jside(FILE *f, const struct dsite *s)
 static void jtrace(FILE *f, const struct dtrace *t)
 {
 	fputs("{\"trace\":", f);
-	jstr(f, t->path);
+	grw_report_json_str(f, t->path);
 	fprintf(f, ",\"live_bytes_end\":%" PRIu64 ",\"rss_end_bytes\":%" PRIu64
 		   ",\"growing_sites\":%zu}",
 		t->live_bytes, t->m.rss.end_bytes, t->growing);
@@ -389,9 +362,9 @@ static void json(FILE *f, const struct dtrace *a, const struct dtrace *b, const 
 	for (size_t i = 0; i < n; i++) {
 		const struct dsite *s = p[i].new_ ? p[i].new_ : p[i].old;
 		fprintf(f, "%s{\"status\":\"%s\",\"function\":", i ? "," : "", status(&p[i]));
-		jstr(f, s->function);
+		grw_report_json_str(f, s->function);
 		fputs(",\"file\":", f);
-		jstr(f, s->file);
+		grw_report_json_str(f, s->file);
 		fputs(",\"line\":", f);
 		if (s->line > 0)
 			fprintf(f, "%d", s->line);
@@ -411,9 +384,9 @@ static void json(FILE *f, const struct dtrace *a, const struct dtrace *b, const 
 			char *fn = strndup(k, (size_t)(us - k));
 			char *file = strndup(us + 1, (size_t)(rs - us - 1));
 			fputs(first ? "{\"function\":" : ",{\"function\":", f);
-			jstr(f, fn ? fn : "?");
+			grw_report_json_str(f, fn ? fn : "?");
 			fputs(",\"file\":", f);
-			jstr(f, file && *file ? file : NULL);
+			grw_report_json_str(f, file && *file ? file : NULL);
 			fputc('}', f);
 			free(fn);
 			free(file);

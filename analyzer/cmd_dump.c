@@ -38,23 +38,6 @@ static const char *kind_name(uint64_t k)
 	return k == GRW_KIND_HEAP ? "heap" : k == GRW_KIND_MMAP ? "mmap" : "unknown";
 }
 
-static const char *limit_source_name(uint64_t s)
-{
-	switch (s) {
-	case GRW_LIMIT_NONE:
-		return "none";
-	case GRW_LIMIT_CGROUP2:
-		return "cgroup2";
-	case GRW_LIMIT_CGROUP1:
-		return "cgroup1";
-	case GRW_LIMIT_MEMTOTAL:
-		return "memtotal";
-	case GRW_LIMIT_ENV:
-		return "env";
-	}
-	return "unknown";
-}
-
 static double secs(uint64_t t_ns)
 {
 	return (double)t_ns / 1e9;
@@ -75,7 +58,7 @@ static int dump_header(struct dump *d, struct grw_rec *r)
 		" max_depth=%" PRIu64 " sample_bytes=%" PRIu64 " exe=",
 		h.version, h.flags, h.flags & GRW_HDR_FLAG_LITTLE_ENDIAN ? " little-endian" : "",
 		h.flags & GRW_HDR_FLAG_SAMPLED ? " sampled" : "", h.pointer_size, h.pid, h.ppid,
-		h.start_unix_ns, h.page_size, h.mem_limit_bytes, limit_source_name(h.mem_limit_source),
+		h.start_unix_ns, h.page_size, h.mem_limit_bytes, grw_limit_source_name(h.mem_limit_source),
 		h.interval_ms, h.max_depth, h.sample_bytes);
 	grw_fput_quoted(f, h.exe, h.exe_len);
 	fprintf(f, " argc=%" PRIu64 " argv=[", h.argc);

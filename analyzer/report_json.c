@@ -45,21 +45,6 @@ static void jtime(FILE *f, double v)
 		fprintf(f, "%.3f", v);
 }
 
-static const char *limit_source(uint64_t s)
-{
-	switch (s) {
-	case GRW_LIMIT_CGROUP2:
-		return "cgroup2";
-	case GRW_LIMIT_CGROUP1:
-		return "cgroup1";
-	case GRW_LIMIT_MEMTOTAL:
-		return "memtotal";
-	case GRW_LIMIT_ENV:
-		return "env";
-	}
-	return NULL;
-}
-
 #define JSON_PEAK_SITES 10    /* sites listed in the `peak` object at most */
 #define JSON_SERIES_POINTS 64 /* points of each `series` array at most */
 
@@ -249,7 +234,7 @@ int grw_report_json(FILE *f, const struct grw_model *m, struct grw_symbolizer *s
 	else
 		fputs("null", f);
 	fputs(",\"memory_limit_source\":", f);
-	grw_report_json_str(f, grw_model_limit(m) ? limit_source(m->hdr.mem_limit_source) : NULL);
+	grw_report_json_str(f, grw_model_limit(m) ? grw_limit_source_name(m->hdr.mem_limit_source) : NULL);
 	fprintf(f,
 		",\"interval_ms\":%" PRIu64 ",\"sampled\":%s,\"snapshots\":%" PRIu64
 		",\"rss\":",

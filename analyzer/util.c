@@ -129,3 +129,20 @@ const char *grw_end_reason_name(uint64_t r)
 	}
 	return "unknown";
 }
+
+const char *grw_limit_source_name(uint64_t s)
+{
+	switch (s) {
+	case GRW_LIMIT_NONE:
+		return "none";
+	case GRW_LIMIT_CGROUP2:
+		return "cgroup2";
+	case GRW_LIMIT_CGROUP1:
+		return "cgroup1";
+	case GRW_LIMIT_MEMTOTAL:
+		return "memtotal";
+	case GRW_LIMIT_ENV:
+		return "env";
+	}
+	return "unknown";
+}

@@ -22,6 +22,8 @@ void grw_fput_escaped(FILE *f, const char *s, size_t n, bool json);
 int grw_grow_array(void **p, size_t *cap, size_t want, size_t elem);
 /* The name of an END record's reason (enum grw_end_reason): "exit", "exec", "cap", "disabled". */
 const char *grw_end_reason_name(uint64_t reason);
+/* The name of a HEADER memory-limit source (enum grw_limit_source): "cgroup2", "memtotal", ... */
+const char *grw_limit_source_name(uint64_t source);
 
 /* Writes n bytes as lower-case hex (no separators). */
 void grw_fput_hex(FILE *f, const uint8_t *p, size_t n);
