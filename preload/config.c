@@ -180,6 +180,8 @@ static const struct opt opts[] = {
 	 "bytes with optional suffix, 0 = no cap", "stop writing when the trace reaches this size"},
 	{"GROWTH_UNWIND", "fast", parse_unwind, &grw_cfg.unwind, 0, 0, "fast, libunwind or check",
 	 "stack walker: cached CFI rules (libunwind fallback), libunwind only, or both compared"},
+	{"GROWTH_TRAILER", "1", parse_bool, &grw_cfg.trailer, 0, 0, "0 or 1",
+	 "exact mode: 1 keeps each small block's site in 8 bytes after it, 0 in a side table"},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -213,6 +215,8 @@ void grw_config_read(void)
 		if (i == 0)
 			__atomic_store_n(&grw_log_level, (int)grw_cfg.log_level, __ATOMIC_RELAXED);
 	}
+	if (grw_cfg.sample_bytes)
+		grw_cfg.trailer = false; /* sampled blocks are few: the address map serves them */
 	for (size_t i = 0; i < NOPTS; i++)
 		grw_log(GRW_LOG_INFO, "%s=%s%s (%s)", opts[i].name, values[i] ? values[i] : opts[i].def,
 			values[i] ? "" : " (default)", opts[i].desc);

@@ -23,6 +23,8 @@ struct grw_config {
 	bool follow_exec;         /* GROWTH_FOLLOW_EXEC, default true */
 	uint64_t max_trace_bytes; /* GROWTH_MAX_TRACE, 0 = no cap */
 	uint64_t unwind;          /* GROWTH_UNWIND: GRW_UNWIND_* */
+	bool trailer;             /* GROWTH_TRAILER: small blocks keep their site in a trailer
+				     (exact mode only; see record.h) */
 };
 
 enum { GRW_UNWIND_FAST = 0, GRW_UNWIND_LIBUNWIND = 1, GRW_UNWIND_CHECK = 2 };

@@ -34,11 +34,12 @@ GRW_HOOKS(X)
 /* ------------------------------------------------------------------------------------------ */
 /* Shared bodies */
 
-static inline void rec_alloc(void *p, size_t n)
+/* p holds n requested bytes, padded by pad (grw_record_pad). */
+static inline void rec_alloc(void *p, size_t n, size_t pad)
 {
 	int saved = errno;
 	grw_in_growth = 1;
-	grw_record_alloc(p, n);
+	grw_record_alloc(p, n, pad ? grw_real.malloc_usable_size(p) : 0);
 	grw_in_growth = 0;
 	errno = saved;
 }
@@ -47,7 +48,7 @@ static inline void rec_free(void *p)
 {
 	int saved = errno;
 	grw_in_growth = 1;
-	grw_record_free(p, NULL);
+	grw_record_free(p, grw_record_usable_of(p, grw_real.malloc_usable_size), NULL);
 	grw_in_growth = 0;
 	errno = saved;
 }
@@ -56,11 +57,12 @@ static inline void *do_malloc(size_t n)
 {
 	if (unlikely(!grw_real_ensure()))
 		return grw_arena_alloc(n, 0);
-	if (grw_in_growth)
+	if (grw_in_growth || !grw_enabled())
 		return grw_real.malloc(n);
-	void *r = grw_real.malloc(n);
-	if (r && grw_enabled())
-		rec_alloc(r, n);
+	size_t pad = grw_record_pad(n);
+	void *r = grw_real.malloc(n + pad);
+	if (r)
+		rec_alloc(r, n, pad);
 	return r;
 }
 
@@ -80,11 +82,12 @@ static inline void *do_aligned(void *(*fn)(size_t, size_t), size_t al, size_t n)
 {
 	if (unlikely(!grw_real_ensure()))
 		return grw_arena_alloc(n, al);
-	if (grw_in_growth)
+	if (grw_in_growth || !grw_enabled())
 		return fn(al, n);
-	void *r = fn(al, n);
-	if (r && grw_enabled())
-		rec_alloc(r, n);
+	size_t pad = grw_record_pad(n);
+	void *r = fn(al, n + pad);
+	if (r)
+		rec_alloc(r, n, pad);
 	return r;
 }
 
@@ -109,16 +112,19 @@ static void *do_realloc(void *p, size_t n, void *(*real_call)(void *, size_t, si
 	struct grw_block was;
 	int saved = errno;
 	grw_in_growth = 1;
-	bool had = grw_record_free(p, &was);
+	size_t old_usable = grw_record_usable_of(p, grw_real.malloc_usable_size);
+	bool had = grw_record_free(p, old_usable, &was);
 	grw_in_growth = 0;
 	errno = saved;
-	void *r = real_call(p, nmemb, size);
+	/* realloc(p, 0) frees p: no padding there, or it would return a block. */
+	size_t pad = n ? grw_record_pad(n) : 0;
+	void *r = pad ? grw_real.realloc(p, n + pad) : real_call(p, nmemb, size);
 	saved = errno;
 	grw_in_growth = 1;
 	if (r)
-		grw_record_alloc(r, n);
+		grw_record_alloc(r, n, pad ? grw_real.malloc_usable_size(r) : 0);
 	else if (had && n != 0)
-		grw_record_unfree(p, &was); /* failed: p is still live */
+		grw_record_unfree(p, old_usable, &was); /* failed: p is still live */
 	/* r == NULL with n == 0: glibc freed p, as recorded */
 	grw_in_growth = 0;
 	errno = saved;
@@ -159,11 +165,12 @@ void *calloc(size_t nmemb, size_t size)
 		}
 		return grw_arena_alloc(n, 0); /* static storage: already zero */
 	}
-	if (grw_in_growth)
-		return grw_real.calloc(nmemb, size);
-	void *r = grw_real.calloc(nmemb, size);
-	if (r && grw_enabled())
-		rec_alloc(r, nmemb * size);
+	if (grw_in_growth || !grw_enabled() || __builtin_mul_overflow(nmemb, size, &n))
+		return grw_real.calloc(nmemb, size); /* an overflow fails there, with its errno */
+	size_t pad = grw_record_pad(n);
+	void *r = pad ? grw_real.calloc(1, n + pad) : grw_real.calloc(nmemb, size);
+	if (r)
+		rec_alloc(r, n, pad);
 	return r;
 }
 
@@ -195,12 +202,13 @@ int posix_memalign(void **out, size_t al, size_t n)
 		*out = p;
 		return 0;
 	}
-	if (grw_in_growth)
+	if (grw_in_growth || !grw_enabled())
 		return grw_real.posix_memalign(out, al, n);
 	int saved = errno;
-	int rc = grw_real.posix_memalign(out, al, n);
-	if (rc == 0 && grw_enabled())
-		rec_alloc(*out, n);
+	size_t pad = grw_record_pad(n);
+	int rc = grw_real.posix_memalign(out, al, n + pad);
+	if (rc == 0)
+		rec_alloc(*out, n, pad);
 	errno = saved;
 	return rc;
 }
@@ -255,7 +263,7 @@ size_t malloc_usable_size(void *p)
 		return grw_arena_size(p);
 	if (unlikely(!grw_real_ensure()))
 		return 0;
-	return grw_real.malloc_usable_size(p);
+	return grw_record_usable(p, grw_real.malloc_usable_size(p));
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -2,7 +2,8 @@
 /*
  * The recorder: capture the stack, intern the site, update the live map and this thread's
  * counters. Called by the hooks with the guard set and recording enabled. Hot path: one stack
- * walk, a lock-free cache lookup, one shard spinlock, four relaxed stores; no syscall.
+ * walk, a lock-free cache lookup, the block's trailer (or, for large blocks, one shard
+ * spinlock), four relaxed stores; no lock and no syscall.
  *
  * GROWTH_SAMPLE=P (P > 0) samples heap allocations by bytes, as tcmalloc and jemalloc do: each
  * thread counts down a distance drawn from an exponential distribution of mean P bytes, and
@@ -168,9 +169,94 @@ static inline bool sampled_mode(void)
 	return grw_cfg.sample_bytes != 0;
 }
 
-void grw_record_alloc(void *p, size_t size)
+/* ------------------------------------------------------------------------------------------ */
+/* Block trailers (record.h). Word layout: bits 0-19 site (TRAILER_UNTRACKED: a padded block
+ * whose site could not be interned), 20-35 slack (usable - 8 - requested bytes), 36-63 a check
+ * of the address, the usable size and bits 0-35. */
+
+#define TRAILER_UNTRACKED 0xfffffu
+#define TRAILER_LOW_BITS 36
+/* The last site id doubles as the marker: a block of that site counts as untracked. */
+_Static_assert(GRW_MAX_SITES <= TRAILER_UNTRACKED + 1, "site ids must fit in 20 bits");
+_Static_assert(GRW_TRAILER_LIMIT <= (1u << 16), "the slack must fit in 16 bits");
+
+static inline uint64_t trailer_word(uintptr_t p, size_t usable, uint64_t low)
+{
+	uint64_t z = (uint64_t)p * 0x9E3779B97F4A7C15ull ^ low * 0xbf58476d1ce4e5b9ull ^ usable;
+	z ^= z >> 31;
+	z *= 0x94d049bb133111ebull;
+	z ^= z >> 29;
+	return low | (z >> TRAILER_LOW_BITS) << TRAILER_LOW_BITS;
+}
+
+static inline uint64_t *trailer_at(void *p, size_t usable)
+{
+	return (uint64_t *)((char *)p + usable - GRW_TRAILER_BYTES);
+}
+
+/* Reads p's trailer: true with the site (or TRAILER_UNTRACKED) and the requested size when it
+ * is one growth wrote. */
+static inline bool trailer_get(void *p, size_t usable, uint32_t *site, uint64_t *size)
+{
+	uint64_t w;
+	memcpy(&w, trailer_at(p, usable), sizeof w); /* usable need not be a multiple of 8 */
+	uint64_t low = w & ((1ull << TRAILER_LOW_BITS) - 1);
+	uint64_t slack = low >> 20;
+	if (slack + GRW_TRAILER_BYTES > usable || trailer_word((uintptr_t)p, usable, low) != w)
+		return false;
+	*site = (uint32_t)(low & TRAILER_UNTRACKED);
+	*size = usable - GRW_TRAILER_BYTES - slack;
+	return true;
+}
+
+static inline void trailer_put(void *p, size_t usable, uint32_t site, uint64_t size)
+{
+	uint64_t low = site | (usable - GRW_TRAILER_BYTES - size) << 20;
+	uint64_t w = trailer_word((uintptr_t)p, usable, low);
+	memcpy(trailer_at(p, usable), &w, sizeof w);
+}
+
+/* Spoils a trailer before its block is freed, so the chunk cannot later pass for a tracked
+ * block of the same address and size that growth did not pad. */
+static inline void trailer_clear(void *p, size_t usable)
+{
+	uint64_t w = 0;
+	memcpy(trailer_at(p, usable), &w, sizeof w);
+}
+
+static inline bool uses_trailer(size_t usable)
+{
+	return usable - 1 < GRW_TRAILER_LIMIT - 1; /* 0 < usable < limit */
+}
+
+size_t grw_record_usable(void *p, size_t usable)
+{
+	uint32_t site;
+	uint64_t size;
+	if (grw_cfg.trailer && uses_trailer(usable) && usable >= GRW_TRAILER_BYTES &&
+	    trailer_get(p, usable, &site, &size))
+		return usable - GRW_TRAILER_BYTES;
+	return usable;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Heap blocks */
+
+void grw_record_alloc(void *p, size_t size, size_t usable)
 {
 	maybe_start_writer();
+	if (uses_trailer(usable)) {
+		struct grw_tblock *tb = grw_counters_self();
+		int64_t site = current_site(tb, GRW_KIND_HEAP);
+		if (site >= TRAILER_UNTRACKED)
+			site = -1;
+		trailer_put(p, usable, site < 0 ? TRAILER_UNTRACKED : (uint32_t)site, size);
+		if (site < 0)
+			grw_counters_untracked(size);
+		else
+			grw_counters_add(tb, (uint32_t)site, 1, 0, size, 0);
+		return;
+	}
 	bool sampled = sampled_mode();
 	if (sampled && !take_sample(size))
 		return;
@@ -197,9 +283,20 @@ void grw_record_alloc(void *p, size_t size)
 	grw_counters_add(tb, (uint32_t)site, wc, 0, wb, 0);
 }
 
-bool grw_record_free(void *p, struct grw_block *was)
+bool grw_record_free(void *p, size_t usable, struct grw_block *was)
 {
 	struct grw_block b;
+	if (uses_trailer(usable)) {
+		if (usable < GRW_TRAILER_BYTES || !trailer_get(p, usable, &b.site, &b.size))
+			return false; /* not padded by growth: untracked */
+		trailer_clear(p, usable);
+		if (b.site == TRAILER_UNTRACKED)
+			return false;
+		grw_counters_add(grw_counters_self(), b.site, 0, 1, 0, b.size);
+		if (was)
+			*was = b;
+		return true;
+	}
 	bool sampled = sampled_mode();
 	if (sampled && __atomic_load_n(filter_slot((uintptr_t)p), __ATOMIC_RELAXED) == 0)
 		return false;
@@ -215,9 +312,14 @@ bool grw_record_free(void *p, struct grw_block *was)
 	return true;
 }
 
-void grw_record_unfree(void *p, const struct grw_block *was)
+void grw_record_unfree(void *p, size_t usable, const struct grw_block *was)
 {
 	struct grw_tblock *tb = grw_counters_self();
+	if (uses_trailer(usable)) {
+		trailer_put(p, usable, was->site, was->size);
+		grw_counters_add(tb, was->site, 0, (uint64_t)0 - 1, 0, (uint64_t)0 - was->size);
+		return;
+	}
 	struct grw_block stale;
 	int rc = grw_addrmap_insert((uintptr_t)p, was->site, was->size, &stale);
 	if (rc < 0)
