@@ -131,6 +131,9 @@ static int dump_site(struct dump *d, struct grw_rec *r)
 		kind_name(s.kind), secs(s.t_ns), s.depth);
 	for (uint64_t i = 0; i < s.depth; i++)
 		fprintf(f, "%s0x%" PRIx64, i ? " " : "", s.frames[i]);
+	if (s.flags)
+		fprintf(f, " flags=0x%" PRIx64 "%s", s.flags,
+			s.flags & GRW_SITE_FLAG_GO_RUNTIME ? " (go-runtime)" : "");
 	fputc('\n', f);
 	return 0;
 }

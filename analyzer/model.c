@@ -349,6 +349,7 @@ static int on_site(struct grw_model *m, struct grw_rec *r)
 	}
 	s->defined = true;
 	s->kind = (uint8_t)sr.kind;
+	s->go_runtime = sr.kind == GRW_KIND_MMAP && (sr.flags & GRW_SITE_FLAG_GO_RUNTIME);
 	s->first_t_s = (double)sr.t_ns / 1e9;
 	see_time(m, s->first_t_s);
 	if (sr.depth) {
@@ -437,6 +438,8 @@ static bool may_grow(const struct grw_model *m, const struct grw_model_site *s, 
 	const struct grw_series *se = &s->series;
 	double need = 0.9 * m->opts.min_growth_bytes;
 	double rate = 0.5 * m->opts.min_rate_bps;
+	if (s->go_runtime)
+		return false; /* the Go runtime's memory: the collector sizes it (docs/go.md) */
 	if (v - (double)s->min_live_bytes < need)
 		return false;
 	/* About 32 points spread over the series, and the last few (a recent burst). */
@@ -685,6 +688,11 @@ void grw_model_finish(struct grw_model *m, const struct grw_read_info *info)
 		if (s->last_point_t_s >= 0 && end > s->last_point_t_s)
 			site_fill(m, s, end);
 		site_classify(m, s, &s->verdict);
+		/* The Go runtime's own mappings keep their pattern (their shape), but growth cannot
+		 * name the Go code behind them: their growth is the Go heap's, shown by RSS and by
+		 * Go's own profiler (docs/go.md), never a flagged site. */
+		if (s->go_runtime)
+			s->verdict.growing = false;
 		s->live_at_rss_peak = 0;
 		if (m->rss_peak_snap && s->last_change_snap <= m->rss_peak_snap)
 			s->live_at_rss_peak = s->live_bytes;

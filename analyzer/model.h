@@ -40,6 +40,7 @@ struct grw_model_site {
 	uint64_t id;
 	uint8_t kind;                 /* enum grw_site_kind */
 	bool defined;                 /* a SITE record was read (else only snapshots named it) */
+	bool go_runtime;              /* GRW_SITE_FLAG_GO_RUNTIME: never flagged (docs/go.md) */
 	uint16_t depth;               /* frames */
 	struct grw_frame_ref *frames; /* innermost first, depth entries */
 	double first_t_s;             /* first allocation, seconds since trace start */

@@ -107,8 +107,9 @@ static int jsite(FILE *f, const struct grw_model *m, struct grw_symbolizer *sym,
 	int e = grw_sym_site(sym, s, &fr, &n);
 	if (e)
 		return e;
-	fprintf(f, "{\"id\":%" PRIu64 ",\"kind\":\"%s\",\"growing\":%s,\"pattern\":", s->id,
-		s->kind == GRW_KIND_MMAP ? "mmap" : "heap", s->verdict.growing ? "true" : "false");
+	fprintf(f, "{\"id\":%" PRIu64 ",\"kind\":\"%s\",\"go_runtime\":%s,\"growing\":%s,\"pattern\":",
+		s->id, s->kind == GRW_KIND_MMAP ? "mmap" : "heap", s->go_runtime ? "true" : "false",
+		s->verdict.growing ? "true" : "false");
 	grw_report_json_str(f, grw_pattern_name(s->verdict.pattern));
 	fputs(",\"flagged_at_s\":", f);
 	jtime(f, s->flagged_at_s);

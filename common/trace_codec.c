@@ -157,6 +157,8 @@ void grw_enc_site(struct grw_buf *b, const struct grw_site_rec *s)
 		else
 			grw_buf_put_zigzag(b, (int64_t)(s->frames[i] - s->frames[i - 1]));
 	}
+	if (s->flags)
+		grw_buf_put_varint(b, s->flags);
 	grw_rec_end(b, r);
 }
 
@@ -380,6 +382,10 @@ int grw_dec_site(struct grw_cur *c, struct grw_site_rec *s)
 			s->frames[i] = s->frames[i - 1] + (uint64_t)d;
 		}
 	}
+	/* Fields added later follow the frames; a payload that ends here has none. */
+	s->flags = 0;
+	if (!c->err && c->p < c->end)
+		grw_dec_varint(c, &s->flags);
 	return c->err;
 }
 

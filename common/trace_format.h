@@ -103,7 +103,11 @@ struct grw_site_rec {
 	uint64_t t_ns;  /* first allocation, ns since trace start */
 	uint64_t depth; /* <= GRW_MAX_DEPTH */
 	uint64_t frames[GRW_MAX_DEPTH];
+	uint64_t flags; /* GRW_SITE_FLAG_*; a varint after the frames, absent (0) in older traces */
 };
+
+/* SITE flags. Readers ignore bits they do not know. */
+#define GRW_SITE_FLAG_GO_RUNTIME 1u /* an mmap the Go runtime made for itself (through x_cgo_mmap) */
 
 /* SNAPSHOT payload: this header, then n entries of nfields varints each (only sites whose
  * counters changed since the previous snapshot). A reader takes the fields it knows and skips

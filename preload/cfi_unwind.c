@@ -16,7 +16,9 @@
 /* ---- packed rules -------------------------------------------------------------------------- */
 /* bits 0-6 kind, 7 BP_NEEDED (set only in saved walks, see below), 8-15 CFA register (DWARF
  * number), 16-31 RBP save offset from CFA (0 = RBP unchanged), 32-63 CFA offset. */
-enum { RULE_EMPTY = 0, RULE_OK = 1, RULE_END = 2, RULE_FALLBACK = 3 };
+/* RULE_CGO: the frame is in runtime.asmcgocall, where a walk leaves CFI for Go frame pointers
+ * (go_fp_tail). */
+enum { RULE_EMPTY = 0, RULE_OK = 1, RULE_END = 2, RULE_FALLBACK = 3, RULE_CGO = 4 };
 #define RULE_KIND(r) ((unsigned)(r) & 0x7f)
 #define BP_NEEDED 0x80u
 enum { DW_RBP = 6, DW_RSP = 7, DW_RA = 16 };
@@ -28,6 +30,16 @@ static uint64_t rule_pack(unsigned kind, unsigned reg, int rbp_off, int32_t cfa_
 }
 
 static uint32_t cache_gen = 1;
+
+/* runtime.asmcgocall's code in the main executable, [cgo_lo, cgo_hi); empty unless it is Go.
+ * Written once at init, before any walk. */
+static uintptr_t cgo_lo, cgo_hi;
+
+void grw_cfi_set_cgo_range(uintptr_t lo, uintptr_t hi)
+{
+	cgo_lo = lo;
+	cgo_hi = hi;
+}
 
 void grw_cfi_invalidate(void)
 {
@@ -349,8 +361,9 @@ static const uint8_t *find_fde(const uint8_t *hdr, uintptr_t pc)
 /* Derives the packed rule for return address ra (the caller's frame), or RULE_FALLBACK. */
 static uint64_t compute_rule(uintptr_t ra)
 {
-
 	uintptr_t pc = ra - 1; /* inside the call instruction */
+	if (pc >= cgo_lo && pc < cgo_hi)
+		return rule_pack(RULE_CGO, 0, 0, 0); /* no CFI there: see go_fp_tail */
 	struct dl_find_object dlfo;
 	uint64_t fallback = rule_pack(RULE_FALLBACK, 0, 0, 0);
 	if (_dl_find_object((void *)pc, &dlfo) != 0 || !dlfo.dlfo_eh_frame)
@@ -442,6 +455,62 @@ static inline int step(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *b
 }
 
 /*
+ * The rest of a walk that reached runtime.asmcgocall (docs/go.md, "Stacks cross the cgo
+ * boundary"). When called from a goroutine, asmcgocall moved from the goroutine's stack to the
+ * system stack before calling C, and has no CFI for that; but it leaves its caller's RBP in RBP
+ * (runtime.cgocall's frame pointer, which `bp` holds here: C preserves RBP and the CFI walk
+ * tracked it), and Go on amd64 keeps frame pointers: [bp] is the next frame's RBP, [bp + 8] a
+ * return address. runtime.cgocall's own return address is not in that chain, so it is skipped.
+ * Emits the return addresses into ips after `*skip`, up to max, and returns the new count.
+ *
+ * The goroutine stack is Go heap memory, not within t->stack_lo/hi, so the steps are not
+ * bounded by them: each must go up by less than GO_FRAME_MAX, and 0 ends the chain (a
+ * goroutine's first frame saved RBP 0, under runtime.goexit). The reads are trusted: this is a
+ * genuine Go frame-pointer chain, on a stack the runtime does not move during a cgo call.
+ *
+ * Where the chain breaks on this thread's own stack (asmcgocall called on the system stack,
+ * which does not switch: a thread's first Go frames sit on C code without frame pointers,
+ * start_thread), the last frame's caller has sp = bp + 16, and the walk goes on by CFI from
+ * there as libunwind does, so GROWTH_UNWIND=check sees the same frames.
+ */
+#define GO_FRAME_MAX ((uintptr_t)1 << 20)
+
+static int go_fp_tail(struct grw_cfi_thread *t, uintptr_t bp, uintptr_t *ips, int n, int max,
+		      int *skip)
+{
+	uintptr_t ip, up;
+	if (!bp || (bp & 7))
+		return n;
+	for (;;) {
+		const uintptr_t *f = (const uintptr_t *)bp;
+		up = f[0], ip = f[1];
+		if (!ip)
+			return n;
+		if (*skip > 0)
+			(*skip)--;
+		else
+			ips[n++] = ip;
+		if (n == max)
+			return n;
+		if (up <= bp || up - bp >= GO_FRAME_MAX || (up & 7))
+			break;
+		bp = up;
+	}
+	/* ip was read at bp + 8: its frame's sp is bp + 16, its RBP up. */
+	uintptr_t sp = bp + 16;
+	if (sp < t->stack_lo || sp >= t->stack_hi)
+		return n;
+	bp = up;
+	while (n < max && step(lookup(t, ip), &ip, &sp, &bp, t->stack_hi) == 0 && ip) {
+		if (*skip > 0)
+			(*skip)--;
+		else
+			ips[n++] = ip;
+	}
+	return n;
+}
+
+/*
  * Whether the stack slots that the previous walk read when stepping from its frame i to i + 1
  * (the return address, and the saved RBP where the rule restores it) still hold what it read,
  * for every i >= j. Slots are checked from the outermost down and each at most once per walk:
@@ -476,6 +545,7 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 	const uintptr_t lo = t->stack_lo, hi = t->stack_hi;
 	int n = 0;
 
+	t->went_past_cgo = 0;
 	if (sp < lo || sp >= hi)
 		return GRW_CFI_FALLBACK; /* on a signal stack or a stack we do not know */
 	uint32_t gen = __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
@@ -518,6 +588,13 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 				goto out;
 			/* The previous walk was cut short: go on from its last frame. */
 			const struct grw_cfi_frame *last = &old[old_n - 1];
+			if (RULE_KIND(last->rule) == RULE_CGO) {
+				/* Reused up to asmcgocall (its bp equal, BP_NEEDED): the Go frames
+				 * are read anew, they are not kept. */
+				n = go_fp_tail(t, last->bp, ips, n, max, &skip);
+				t->went_past_cgo = 1;
+				goto out;
+			}
 			ip = last->ip, sp = last->sp, bp = last->bp;
 			old_n = 0;
 			if (step(last->rule, &ip, &sp, &bp, hi) != 0)
@@ -537,6 +614,15 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 			neu[walked++] = (struct grw_cfi_frame){ip, sp, bp, rule};
 		else
 			saved_cut = 1;
+		if (RULE_KIND(rule) == RULE_CGO) {
+			/* The Go frames are not kept for reuse (their sp is not on this thread's
+			 * stack, which suffix_holds assumes): this frame is the last one saved, and
+			 * the walk counts as cut short, so a walk that reuses it runs the tail anew. */
+			n = go_fp_tail(t, bp, ips, n, max, &skip);
+			t->went_past_cgo = 1;
+			complete = 0;
+			break;
+		}
 		int r = step(rule, &ip, &sp, &bp, hi);
 		if (r < 0) {
 			n = GRW_CFI_FALLBACK;
@@ -555,7 +641,9 @@ out:
 		for (int i = walked - 1; i >= 0; i--) {
 			uint64_t r = neu[i].rule & ~(uint64_t)BP_NEEDED;
 			bool ok = RULE_KIND(r) == RULE_OK;
-			need = (ok && ((r >> 8) & 0xff) == DW_RBP) || (ok && (int16_t)(r >> 16) == 0 && need);
+			/* A RULE_CGO frame needs its bp: the Go tail starts from it. */
+			need = (ok && ((r >> 8) & 0xff) == DW_RBP) || (ok && (int16_t)(r >> 16) == 0 && need) ||
+			       RULE_KIND(r) == RULE_CGO;
 			neu[i].rule = r | (need ? BP_NEEDED : 0);
 		}
 	}
@@ -569,6 +657,11 @@ out:
 
 void grw_cfi_invalidate(void)
 {
+}
+
+void grw_cfi_set_cgo_range(uintptr_t lo, uintptr_t hi)
+{
+	(void)lo, (void)hi;
 }
 
 int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip)

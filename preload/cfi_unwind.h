@@ -43,12 +43,20 @@ struct grw_cfi_thread {
 	uintptr_t cache_mask; /* entries - 1 */
 	uintptr_t stack_lo, stack_hi;
 	uint32_t gen; /* grw_cfi_generation() when the cache was last valid */
+	int went_past_cgo; /* the last walk went on by frame pointers past runtime.asmcgocall
+			    * (libunwind stops there: GROWTH_UNWIND=check needs to know) */
 };
 
 /* Captures up to max return addresses of the caller of the function that calls this one
  * (`skip` more frames are dropped first), innermost first. Returns the number captured (0 when
  * the walk could not start), or GRW_CFI_FALLBACK when a frame needs a full unwinder. */
 int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip);
+
+/* Tells the walker where runtime.asmcgocall's code is, [lo, hi) (gosyms.h). A return address
+ * there is where a C call made from Go entered C: the walk goes on from there by the Go frame
+ * pointer chain instead of by CFI, which asmcgocall has none of. Call once from init, before
+ * any walk; lo == hi (the default) turns this off. */
+void grw_cfi_set_cgo_range(uintptr_t lo, uintptr_t hi);
 
 /* Invalidates every thread's cache (after dlclose: an address may then belong to other code). */
 void grw_cfi_invalidate(void);

@@ -5,7 +5,8 @@
  * stack (signal frames, DWARF expressions, an alternate signal stack, a thread whose stack
  * bounds are unknown). GROWTH_UNWIND=libunwind uses unw_backtrace only. growth's own frames
  * are recognised by address, against the executable segments of libgrowth.so found once at
- * init. All capture logic stays in this file.
+ * init. In a Go program the fast walker goes on past runtime.asmcgocall into the Go callers of C
+ * (gosyms.c finds it at init). All capture logic stays in this file.
  */
 #include "unwind.h"
 
@@ -17,6 +18,7 @@
 
 #include "cfi_unwind.h"
 #include "config.h"
+#include "gosyms.h"
 #include "ialloc.h"
 #include "log.h"
 #include "trace_format.h"
@@ -55,10 +57,29 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
+/* x_cgo_mmap in a Go executable (gosyms.h); 0 otherwise. Set once at init. */
+static uintptr_t go_mmap_lo, go_mmap_hi;
+
 void grw_unwind_init(void)
 {
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)grw_unwind_init);
+	struct grw_gosyms go;
+	if (grw_gosyms_find(&go) == 0) {
+		if (go.cgocall_hi) {
+			grw_cfi_set_cgo_range(go.cgocall_lo, go.cgocall_hi);
+			grw_log(GRW_LOG_DEBUG, "Go program: stacks go on past runtime.asmcgocall [%p, %p)",
+				(void *)go.cgocall_lo, (void *)go.cgocall_hi);
+		}
+		go_mmap_lo = go.mmap_lo;
+		go_mmap_hi = go.mmap_hi;
+	}
+}
+
+bool grw_unwind_go_runtime_site(const uintptr_t *frames, uint32_t depth)
+{
+	/* frames[0] is a return address: the call to mmap lies just before it, inside the hook. */
+	return depth && go_mmap_hi && frames[0] > go_mmap_lo && frames[0] <= go_mmap_hi;
 }
 
 const char *grw_unwind_self_name(void)
@@ -182,7 +203,10 @@ static int capture_checked(uintptr_t *frames, int max)
 		return n;
 	__atomic_fetch_add(&check_fast, 1, __ATOMIC_RELAXED);
 	int m = grw_unwind_capture_with(fast, max, true);
-	if (m != n || memcmp(fast, frames, (size_t)n * sizeof *frames) != 0) {
+	/* libunwind stops at runtime.asmcgocall when C was called from a goroutine; the fast
+	 * walker goes on into Go. Same frames up to there is agreement. */
+	bool go_longer = t->went_past_cgo && m > n;
+	if ((m != n && !go_longer) || memcmp(fast, frames, (size_t)n * sizeof *frames) != 0) {
 		__atomic_fetch_add(&check_mismatches, 1, __ATOMIC_RELAXED);
 		GRW_LOG_ONCE(GRW_LOG_WARN, "unwind check: fast walker gave %d frames, libunwind %d "
 			     "(first %p vs %p)", m, n, m ? (void *)fast[0] : NULL,

@@ -32,4 +32,10 @@ void grw_unwind_flush(void);
 /* Basename of libgrowth.so as loaded (for GROWTH_FOLLOW_EXEC=0), "" if unknown. */
 const char *grw_unwind_self_name(void);
 
+/* Whether a site with these frames is a mapping the Go runtime made for itself: its innermost
+ * return address lies in cgo's x_cgo_mmap hook. Such sites hold the Go heap, goroutine stacks
+ * and the runtime's metadata, whose size the garbage collector's pacing sets; the live warning
+ * leaves them to RSS (docs/go.md). */
+bool grw_unwind_go_runtime_site(const uintptr_t *frames, uint32_t depth);
+
 #endif

@@ -16,16 +16,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "detect.h"
+#include "elfmap.h"
 #include "ialloc.h"
 #include "log.h"
 #include "procinfo.h"
 #include "sites.h"
+#include "unwind.h"
 
 #define SHOW_FRAMES 4      /* functions named in a warning line */
 #define REPEAT_FACTOR 0.5 /* warn again when the projection shrinks to this fraction */
@@ -101,34 +101,21 @@ static bool symtab_find(const uint8_t *m, size_t size, const Elf64_Shdr *sh, uns
 static bool elf_lookup(const char *path, uintptr_t pc, char *fn, size_t fn_cap, char *file,
 		       size_t file_cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	struct stat sb;
-	if (fstat(fd, &sb) < 0 || sb.st_size < (off_t)sizeof(Elf64_Ehdr)) {
-		close(fd);
-		return false;
-	}
-	size_t size = (size_t)sb.st_size;
-	const uint8_t *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
+	size_t size;
+	int err;
+	const uint8_t *m = grw_elf_map(path, &size, &err);
+	if (!m)
 		return false;
 	bool found = false;
 	const Elf64_Ehdr *eh = (const void *)m;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > size ||
-	    (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum)
-		goto out;
-	const Elf64_Shdr *sh = (const void *)(m + eh->e_shoff);
+	const Elf64_Shdr *sh = grw_elf_shdrs(m);
 	static const Elf64_Word order[] = {SHT_SYMTAB, SHT_DYNSYM};
 	for (size_t o = 0; o < 2 && !found; o++)
 		for (unsigned i = 0; i < eh->e_shnum && !found; i++)
 			found = sh[i].sh_type == order[o] &&
 				symtab_find(m, size, sh, eh->e_shnum, &sh[i], pc, fn, fn_cap, file,
 					    file_cap);
-out:
-	munmap((void *)m, size);
+	grw_elf_unmap(m, size);
 	return found;
 }
 
@@ -384,6 +371,14 @@ static void check(struct grw_buf *out, uint64_t t_ns, double t_s, double rss, st
 	wa->warned_ttl_s = ttl;
 }
 
+/* The Go runtime's own mappings are not watched (unwind.h): the collector sizes them, and their
+ * growth is the Go heap's, which RSS and Go's own profiler show. */
+static bool go_runtime(uint32_t id)
+{
+	const struct grw_site *s = grw_sites_get(id);
+	return s && grw_unwind_go_runtime_site(s->frames, s->depth);
+}
+
 static double live_at(const char *base, size_t stride, uint32_t id)
 {
 	return (double)*(const uint64_t *)(const void *)(base + (size_t)id * stride);
@@ -413,7 +408,7 @@ void grw_warn_interval(struct grw_buf *out, uint64_t t_ns, uint64_t rss_bytes, u
 	}
 	for (uint32_t id = 0; id < nsites; id++) {
 		double v = live_at(base, stride, id);
-		if (v >= GRW_WARN_FLOOR_BYTES && !st.slot_of[id])
+		if (v >= GRW_WARN_FLOOR_BYTES && !st.slot_of[id] && !go_runtime(id))
 			watch_site(id, t_s, v);
 	}
 }

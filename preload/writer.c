@@ -30,6 +30,7 @@
 #include "sites.h"
 #include "state.h"
 #include "trace_codec.h"
+#include "unwind.h"
 #include "warn.h"
 
 #define ZSTD_LEVEL 1
@@ -392,6 +393,9 @@ static void append_sites_locked(uint32_t n)
 		rec.depth = s->depth;
 		for (uint32_t i = 0; i < s->depth; i++)
 			rec.frames[i] = s->frames[i];
+		rec.flags = s->kind == GRW_KIND_MMAP && grw_unwind_go_runtime_site(s->frames, s->depth)
+				    ? GRW_SITE_FLAG_GO_RUNTIME
+				    : 0;
 		grw_enc_site(&w.batch, &rec);
 		w.emitted_sites = id + 1;
 	}

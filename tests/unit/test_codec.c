@@ -515,6 +515,7 @@ static void roundtrip_site(const struct grw_site_rec *s, int truncations)
 	CHECK_EQ_U(d.kind, s->kind);
 	CHECK_EQ_U(d.t_ns, s->t_ns);
 	CHECK_EQ_U(d.depth, s->depth);
+	CHECK_EQ_U(d.flags, s->flags);
 	int same = 1;
 	for (uint64_t i = 0; i < s->depth; i++)
 		same &= d.frames[i] == s->frames[i];
@@ -544,6 +545,11 @@ static void test_sites(void)
 			      0x7ffff7dd3e40};
 	memcpy(s.frames, typical, sizeof typical);
 	roundtrip_site(&s, 1);
+
+	/* flags follow the frames; a payload without them (every older trace) decodes as flags 0 */
+	s.flags = GRW_SITE_FLAG_GO_RUNTIME;
+	roundtrip_site(&s, 0); /* cut before the flags, the payload is a valid older one */
+	s.flags = 0;
 
 	/* extreme deltas both ways: 0 <-> UINT64_MAX wraps, and large jumps up and down */
 	s.depth = 8;

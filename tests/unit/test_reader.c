@@ -635,11 +635,13 @@ static void test_json(void)
 		"\"end_reason\":\"exit\"",
 		"\"memory_limit_bytes\":67108864,",
 		"\"rss\":{\"peak_bytes\":10400040,\"end_bytes\":10400040,",
-		"\"sites\":[{\"id\":0,\"kind\":\"heap\",\"growing\":true,\"pattern\":\"growing\",",
+		"\"sites\":[{\"id\":0,\"kind\":\"heap\",\"go_runtime\":false,\"growing\":true,"
+		"\"pattern\":\"growing\",",
 		"\"live_bytes_end\":400040,\"peak_live_bytes\":400040,",
 		"\"frames\":[{\"function\":null,\"file\":null,\"line\":null,\"module\":\"/opt/x/prog\","
 		"\"address\":\"0x555500001234\",\"offset\":\"0x1234\"",
-		"{\"id\":1,\"kind\":\"heap\",\"growing\":false,\"pattern\":\"steady\",\"flagged_at_s\":null,",
+		"{\"id\":1,\"kind\":\"heap\",\"go_runtime\":false,\"growing\":false,"
+		"\"pattern\":\"steady\",\"flagged_at_s\":null,",
 		"\"time_to_limit_s\":null,",
 		"\"argv\":[\"prog\",\"--flag\"]",
 	};
