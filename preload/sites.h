@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Allocation sites: a (kind, stack) pair interned to a dense id. A per-thread direct-mapped
- * cache answers repeated stacks without a lock; misses go to a global uthash table under a
- * mutex. Sites are immutable once published and never freed.
+ * cache answers repeated stacks; misses probe a global index that readers use without a lock;
+ * only a new stack takes a mutex. Sites are immutable once published and never freed.
  */
 #ifndef GRW_SITES_H
 #define GRW_SITES_H

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Checks, and with "install" installs, what growth needs to build and test:
-#   build: pkg-config, libunwind, zstd, zlib, uthash, libdw (elfutils)
+#   build: pkg-config, libunwind, zstd, zlib, libdw (elfutils)
 #   tests: g++, Go (cgo, go tool pprof), zstd CLI, python3, chromium (HTML report), man-db
 # Usage: tests/deps.sh check|install
 set -u
 mode=${1:-check}
-pkgs="pkg-config libunwind-dev libzstd-dev zlib1g-dev uthash-dev libdw-dev libelf-dev zstd g++ golang-go python3 man-db groff-base"
+pkgs="pkg-config libunwind-dev libzstd-dev zlib1g-dev libdw-dev libelf-dev zstd g++ golang-go python3 man-db groff-base"
 # Wanted by some tests, which skip without them: installed when possible, never required.
 optional="chromium"
 missing=""
