@@ -34,6 +34,13 @@ static uint32_t cache_gen = 1;
 /* runtime.asmcgocall's code in the main executable, [cgo_lo, cgo_hi); empty unless it is Go.
  * Written once at init, before any walk. */
 static uintptr_t cgo_lo, cgo_hi;
+static uintptr_t self_lo, self_hi; /* growth's own code: leading frames there are dropped */
+
+void grw_cfi_set_self_range(uintptr_t lo, uintptr_t hi)
+{
+	self_lo = lo;
+	self_hi = hi;
+}
 
 void grw_cfi_set_cgo_range(uintptr_t lo, uintptr_t hi)
 {
@@ -475,6 +482,17 @@ static inline int step(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *b
  */
 #define GO_FRAME_MAX ((uintptr_t)1 << 20)
 
+/* Whether the walk leaves ip out of its output: one of the `skip` frames asked for, or a frame
+ * in growth's own code before the first frame outside it (n == 0). */
+static inline bool drop(uintptr_t ip, int n, int *skip)
+{
+	if (*skip > 0) {
+		(*skip)--;
+		return true;
+	}
+	return n == 0 && ip - self_lo < self_hi - self_lo;
+}
+
 static int go_fp_tail(struct grw_cfi_thread *t, uintptr_t bp, uintptr_t *ips, int n, int max,
 		      int *skip)
 {
@@ -486,9 +504,7 @@ static int go_fp_tail(struct grw_cfi_thread *t, uintptr_t bp, uintptr_t *ips, in
 		up = f[0], ip = f[1];
 		if (!ip)
 			return n;
-		if (*skip > 0)
-			(*skip)--;
-		else
+		if (!drop(ip, n, skip))
 			ips[n++] = ip;
 		if (n == max)
 			return n;
@@ -502,9 +518,7 @@ static int go_fp_tail(struct grw_cfi_thread *t, uintptr_t bp, uintptr_t *ips, in
 		return n;
 	bp = up;
 	while (n < max && step(lookup(t, ip), &ip, &sp, &bp, t->stack_hi) == 0 && ip) {
-		if (*skip > 0)
-			(*skip)--;
-		else
+		if (!drop(ip, n, skip))
 			ips[n++] = ip;
 	}
 	return n;
@@ -574,9 +588,7 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 		    (!(old[j].rule & BP_NEEDED) || old[j].bp == bp) &&
 		    suffix_holds(old, j, &ok_from, &bad_at)) {
 			for (int i = j; i < old_n; i++) {
-				if (skip > 0)
-					skip--;
-				else if (n < max)
+				if (n < max && !drop(old[i].ip, n, &skip))
 					ips[n++] = old[i].ip;
 				if (walked < GRW_CFI_PREV)
 					neu[walked++] = old[i];
@@ -601,9 +613,7 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 				goto out;
 			continue;
 		}
-		if (skip > 0)
-			skip--;
-		else
+		if (!drop(ip, n, &skip))
 			ips[n++] = ip;
 		if (n == max) {
 			complete = 0;

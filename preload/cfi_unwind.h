@@ -48,7 +48,8 @@ struct grw_cfi_thread {
 };
 
 /* Captures up to max return addresses of the caller of the function that calls this one
- * (`skip` more frames are dropped first), innermost first. Returns the number captured (0 when
+ * (`skip` more frames are dropped first, then the frames in growth's own code up to the first
+ * one outside it: grw_cfi_set_self_range), innermost first. Returns the number captured (0 when
  * the walk could not start), or GRW_CFI_FALLBACK when a frame needs a full unwinder. */
 int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip);
 
@@ -57,6 +58,10 @@ int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int ski
  * pointer chain instead of by CFI, which asmcgocall has none of. Call once from init, before
  * any walk; lo == hi (the default) turns this off. */
 void grw_cfi_set_cgo_range(uintptr_t lo, uintptr_t hi);
+
+/* Tells the walker where growth's own code is, [lo, hi): the leading frames there (the hook,
+ * the recorder, the capture) are left out of every walk's output. Call once from init. */
+void grw_cfi_set_self_range(uintptr_t lo, uintptr_t hi);
 
 /* Invalidates every thread's cache (after dlclose: an address may then belong to other code). */
 void grw_cfi_invalidate(void);

@@ -64,6 +64,7 @@ void grw_unwind_init(void)
 {
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)grw_unwind_init);
+	grw_cfi_set_self_range(self_lo, self_hi);
 	struct grw_gosyms go;
 	if (grw_gosyms_find(&go) == 0) {
 		if (go.cgocall_hi) {
@@ -139,31 +140,29 @@ void grw_unwind_thread_exit(void)
 	}
 }
 
-/* Raw return addresses, innermost first, starting in our caller; at most want. */
-static int raw_capture(void **buf, int want, bool fast)
-{
-	if (fast) {
-		struct grw_cfi_thread *t = cfi_self();
-		if (t != CFI_OFF) {
-			int n = grw_cfi_backtrace(t, (uintptr_t *)buf, want, 0);
-			if (n != GRW_CFI_FALLBACK)
-				return n;
-		}
-	}
-	return unw_backtrace(buf, want);
-}
-
-/* Frames walked beyond the depth asked for, to cover the walker's and growth's own frames
- * (3-6 here). Walking a generous 16 more cost up to 12 wasted steps on every deep stack. */
+/* libunwind's frames before growth's own, and growth's, are walked and then dropped: this many
+ * more than the depth asked for covers them (3-6 here). Walking a generous 16 more cost up to
+ * 12 wasted steps on every deep stack. */
 #define LEAD 8
 
 int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast)
 {
+	if (fast) {
+		/* The fast walker drops growth's frames itself and writes the caller's stack
+		 * straight into frames, walking no further than asked (saved a copy and up to
+		 * LEAD steps per capture). */
+		struct grw_cfi_thread *t = cfi_self();
+		if (t != CFI_OFF) {
+			int n = grw_cfi_backtrace(t, frames, max, 0);
+			if (n != GRW_CFI_FALLBACK)
+				return n;
+		}
+	}
 	void *buf[GRW_MAX_DEPTH + 16];
 	const int cap = (int)(sizeof buf / sizeof buf[0]);
 	int want = max + LEAD < cap ? max + LEAD : cap;
 	for (;;) {
-		int n = raw_capture(buf, want, fast);
+		int n = unw_backtrace(buf, want);
 		/* The walk starts inside the walker, then passes growth's frames (capture, record,
 		 * the hook); the first frame after the last of ours is in the caller of malloc. */
 		int i = 0;
