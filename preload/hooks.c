@@ -229,12 +229,6 @@ static void *call_valloc(size_t al, size_t n)
 	return grw_real.valloc(n);
 }
 
-static void *call_pvalloc(size_t al, size_t n)
-{
-	(void)al;
-	return grw_real.pvalloc(n);
-}
-
 void *aligned_alloc(size_t al, size_t n)
 {
 	return do_aligned(call_aligned_alloc, al, n);
@@ -252,7 +246,15 @@ void *valloc(size_t n)
 
 void *pvalloc(size_t n)
 {
-	return do_aligned(call_pvalloc, 4096, n);
+	/* pvalloc is memalign of whole pages. Asked of the real pvalloc, the trailer's 8 bytes
+	 * would round a request of whole pages up by one more page; memalign of the rounded size
+	 * adds only the 8 bytes. */
+	size_t pg = (size_t)getpagesize();
+	if (n > SIZE_MAX - (pg - 1)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return do_aligned(call_memalign, pg, (n + pg - 1) & ~(pg - 1));
 }
 
 size_t malloc_usable_size(void *p)
