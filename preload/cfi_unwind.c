@@ -6,6 +6,7 @@
  * that _dl_find_object returned.
  */
 #include "cfi_unwind.h"
+#include "stackhash.h"
 
 #include <dlfcn.h>
 #include <stdbool.h>
@@ -525,22 +526,22 @@ static int go_fp_tail(struct grw_cfi_thread *t, uintptr_t bp, uintptr_t *ips, in
 }
 
 /*
- * Whether the stack slots that the previous walk read when stepping from its frame i to i + 1
- * (the return address, and the saved RBP where the rule restores it) still hold what it read,
- * for every i >= j. Slots are checked from the outermost down and each at most once per walk:
+ * Whether the stack slots that the kept walk read when stepping from its frame i to i + 1 (the
+ * return address, and the saved RBP where the rule restores it) still hold what it read, for
+ * every i >= j. Slots are checked from the outermost down and each at most once per walk:
  * *ok_from is the lowest i known to hold, *bad_at the highest known to have changed, so a walk
  * that meets many candidate junctions still costs O(depth).
  */
-static inline bool suffix_holds(const struct grw_cfi_frame *old, int j, int *ok_from, int *bad_at)
+static inline bool suffix_holds(const struct grw_cfi_thread *t, int j, int *ok_from, int *bad_at)
 {
 	if (j <= *bad_at)
 		return false;
 	for (int i = *ok_from - 1; i >= j; i--) {
-		uintptr_t cfa = old[i + 1].sp;
-		int16_t rbp_off = (int16_t)(old[i].rule >> 16);
-		if (*(const uintptr_t *)(cfa - 8) != old[i + 1].ip ||
-		    (rbp_off && (old[i + 1].rule & BP_NEEDED) &&
-		     *(const uintptr_t *)(cfa + (intptr_t)rbp_off) != old[i + 1].bp)) {
+		uintptr_t cfa = t->sp[i + 1];
+		int16_t rbp_off = (int16_t)(t->rule[i] >> 16);
+		if (*(const uintptr_t *)(cfa - 8) != t->ip[i + 1] ||
+		    (rbp_off && (t->rule[i + 1] & BP_NEEDED) &&
+		     *(const uintptr_t *)(cfa + (intptr_t)rbp_off) != t->bp[i + 1])) {
 			*bad_at = i;
 			return false;
 		}
@@ -549,84 +550,240 @@ static inline bool suffix_holds(const struct grw_cfi_frame *old, int j, int *ok_
 	return true;
 }
 
-__attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max,
-						int skip)
+#define CAP GRW_CFI_CAP
+
+/* Moves the k frames of the scratch slots [0, k) to [to, to + k), to >= 0: copied from the top
+ * down, which is right when the two ranges overlap. */
+static inline void place(struct grw_cfi_thread *t, int k, int to)
 {
-	/* __builtin_frame_address makes this function keep a frame pointer: fp[0] is the caller's
-	 * RBP, fp[1] the return address, fp + 2 the caller's RSP once we return. */
-	const uintptr_t *fp = __builtin_frame_address(0);
+	for (int i = k - 1; i >= 0; i--) {
+		t->ip[to + i] = t->ip[i];
+		t->sp[to + i] = t->sp[i];
+		t->bp[to + i] = t->bp[i];
+		t->rule[to + i] = t->rule[i];
+	}
+}
+
+/*
+ * Completes the kept frames [lo, hi), from hi - 1 down: their key sums (h), and whether the
+ * next walk must compare their RBP. RBP's value in a frame matters to the frames after it only
+ * if one of them computes its CFA from RBP before a frame restores RBP from the stack; `need`
+ * says so of frame hi (for hi = CAP: unknown frames beyond, when the walk was cut short), and
+ * the next walk compares RBP only where it is needed (code without frame pointers uses RBP
+ * freely).
+ */
+static inline void finish(struct grw_cfi_thread *t, int lo, int hi, bool need)
+{
+	for (int i = hi - 1; i >= lo; i--) {
+		uint64_t r = t->rule[i] & ~(uint64_t)BP_NEEDED;
+		bool ok = RULE_KIND(r) == RULE_OK;
+		/* A RULE_CGO frame needs its bp: the Go tail starts from it. */
+		need = (ok && ((r >> 8) & 0xff) == DW_RBP) || (ok && (int16_t)(r >> 16) == 0 && need) ||
+		       RULE_KIND(r) == RULE_CGO;
+		t->rule[i] = r | (need ? BP_NEEDED : 0);
+		t->h[i] = grw_frame_mix(t->ip[i]) + GRW_POLY_B * t->h[i + 1];
+	}
+}
+
+/* The key of the n output frames, which are the kept slots [a, a + n). */
+static inline void set_key(struct grw_cfi_thread *t, int a, int n)
+{
+	t->key = t->h[a] - grw_poly_pow[n] * t->h[a + n];
+	t->key_ok = 1;
+}
+
+/*
+ * Goes on from the kept walk's outermost frame when that walk was cut short (by the depth cap,
+ * or at runtime.asmcgocall), and outputs what it finds. Up to `room` of the frames found are
+ * written to the scratch slots, *c of them, for the caller to keep. *ended: the walk reached the
+ * end of the stack, and every frame it output is in the scratch slots.
+ */
+static int go_on(struct grw_cfi_thread *t, uintptr_t *ips, int n, int max, int *skip, int room,
+		 int *c, bool *ended)
+{
+	const int last = CAP - 1;
+	*c = 0;
+	*ended = false;
+	if (RULE_KIND(t->rule[last]) == RULE_CGO) {
+		/* Kept up to asmcgocall (its bp equal, BP_NEEDED): the Go frames are read anew. */
+		t->went_past_cgo = 1;
+		return go_fp_tail(t, t->bp[last], ips, n, max, skip);
+	}
+	uintptr_t ip = t->ip[last], sp = t->sp[last], bp = t->bp[last];
+	uint64_t rule = t->rule[last];
+	bool all = true; /* every frame found is in the scratch slots */
+	for (;;) {
+		int r = step(rule, &ip, &sp, &bp, t->stack_hi);
+		if (r < 0)
+			return GRW_CFI_FALLBACK;
+		if (r > 0 || !ip) {
+			*ended = all;
+			return n;
+		}
+		if (!drop(ip, n, skip))
+			ips[n++] = ip;
+		if (n == max)
+			return n; /* this frame is not kept: a walk cut by the cap ends so */
+		rule = lookup(t, ip);
+		if (*c == room) {
+			all = false; /* no more room: what follows is output only */
+		} else {
+			t->ip[*c] = ip;
+			t->sp[*c] = sp;
+			t->bp[*c] = bp;
+			t->rule[*c] = rule;
+			(*c)++;
+		}
+		if (RULE_KIND(rule) == RULE_CGO) {
+			t->went_past_cgo = 1;
+			return go_fp_tail(t, bp, ips, n, max, skip);
+		}
+	}
+}
+
+/*
+ * The rest of a walk that met the kept walk at its frame j, with k new frames in the scratch
+ * slots (`dropped` of them left out of the output, which holds n). The kept frames from j on
+ * are output and stay where they are; the new frames are moved in front of them.
+ */
+static int reuse(struct grw_cfi_thread *t, uintptr_t *ips, int max, int n, int k, int j,
+		 int dropped, int cut, int skip)
+{
+	int a; /* the slot of ips[0] once the new frames are in place */
+	int i = j, c;
+	bool ended;
+	if (n == 0) { /* still dropping (skip, or growth's own frames) */
+		while (i < CAP && drop(t->ip[i], 0, &skip))
+			i++;
+		a = i;
+	} else {
+		a = j - k + dropped;
+	}
+	int m = CAP - i < max - n ? CAP - i : max - n;
+	memcpy(ips + n, &t->ip[i], (size_t)m * sizeof *ips);
+	n += m;
+
+	if (cut || k + (CAP - j) > GRW_CFI_PREV) {
+		/* Deeper than we keep: keep the innermost GRW_CFI_PREV frames, as a walk cut
+		 * short (or, when the new frames alone overflowed the scratch, those). */
+		if (n < max && !t->complete) {
+			n = go_on(t, ips, n, max, &skip, 0, &c, &ended);
+			if (n == GRW_CFI_FALLBACK)
+				return n; /* the kept walk is intact */
+		}
+		int old = cut ? 0 : GRW_CFI_PREV - k;
+		for (int x = old - 1; x >= 0; x--) {
+			int to = CAP - old + x;
+			t->ip[to] = t->ip[j + x];
+			t->sp[to] = t->sp[j + x];
+			t->bp[to] = t->bp[j + x];
+			t->rule[to] = t->rule[j + x];
+		}
+		place(t, k, CAP - old - k);
+		t->saved = k + old;
+		t->complete = 0;
+		t->h[CAP] = 0;
+		finish(t, CAP - k - old, CAP, true);
+		return n;
+	}
+	place(t, k, j - k);
+	t->saved = k + (CAP - j);
+	finish(t, j - k, j, (t->rule[j] & BP_NEEDED) != 0);
+	if (n == max || t->complete) {
+		set_key(t, a, n);
+		return n;
+	}
+
+	/* The kept walk was cut short: go on from its outermost frame, and keep what is found
+	 * after it (the kept frames move down to make room; this walk's key sums all change). */
+	n = go_on(t, ips, n, max, &skip, GRW_CFI_PREV - t->saved, &c, &ended);
+	if (n == GRW_CFI_FALLBACK || c == 0) {
+		if (ended) {
+			t->complete = 1; /* it stopped just short of the end */
+			finish(t, CAP - t->saved, CAP, false);
+			set_key(t, a, n);
+		}
+		return n;
+	}
+	int lo = CAP - t->saved;
+	for (int x = 0; x < t->saved; x++) { /* down by c: from the bottom up */
+		t->ip[lo - c + x] = t->ip[lo + x];
+		t->sp[lo - c + x] = t->sp[lo + x];
+		t->bp[lo - c + x] = t->bp[lo + x];
+		t->rule[lo - c + x] = t->rule[lo + x];
+	}
+	place(t, c, CAP - c);
+	t->saved += c;
+	t->complete = ended;
+	t->h[CAP] = 0;
+	finish(t, CAP - t->saved, CAP, !ended);
+	if (ended)
+		set_key(t, a - c, n);
+	return n;
+}
+
+__attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max,
+						int skip, const void *from)
+{
+	/* A frame as __builtin_frame_address gives it: fp[0] is the caller's RBP, fp[1] the return
+	 * address, fp + 2 the caller's RSP once the function returns. Ours (the builtin makes this
+	 * function keep a frame pointer) unless the caller names an outer one. */
+	const uintptr_t *fp = from ? from : __builtin_frame_address(0);
 	uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
 	const uintptr_t lo = t->stack_lo, hi = t->stack_hi;
 	int n = 0;
 
 	t->went_past_cgo = 0;
+	t->key_ok = 0;
 	if (sp < lo || sp >= hi)
 		return GRW_CFI_FALLBACK; /* on a signal stack or a stack we do not know */
 	uint32_t gen = __atomic_load_n(&cache_gen, __ATOMIC_ACQUIRE);
 	if (t->gen != gen) {
 		memset(t->cache, 0, (t->cache_mask + 1) * sizeof *t->cache);
-		t->prev_n = 0;
+		t->saved = 0;
 		t->gen = gen;
 	}
-	skip++; /* our caller's own frame */
+	if (!from)
+		skip++; /* our caller's own frame */
 	/*
-	 * Consecutive allocations mostly share their outer frames. The previous walk is kept in
-	 * stack order with each frame's registers. When this walk reaches a frame whose (ip, sp, bp)
-	 * equal one of the previous walk's, the rest of the walk is a function of the stack slots
-	 * that the previous walk read from there on (return addresses and saved RBPs): if each of
-	 * those slots still holds what was read, the rest is the same, exactly. Checking them is a
-	 * set of independent loads instead of a chain of dependent ones.
+	 * Consecutive allocations mostly share their outer frames. The last walk is kept in stack
+	 * order with each frame's registers. When this walk reaches a frame whose (ip, sp, bp)
+	 * equal one of the kept walk's, the rest of the walk is a function of the stack slots that
+	 * the kept walk read from there on (return addresses and saved RBPs): if each of those
+	 * slots still holds what was read, the rest is the same, exactly. Checking them is a set
+	 * of independent loads instead of a chain of dependent ones; the frames are not copied
+	 * (the new ones go in front of them) and their key sums stay valid (stackhash.h).
 	 */
-	const struct grw_cfi_frame *old = t->prev[t->cur];
-	struct grw_cfi_frame *neu = t->prev[t->cur ^ 1];
-	int old_n = t->prev_n, j = 0, walked = 0, complete = 1, saved_cut = 0;
-	int ok_from = old_n - 1, bad_at = -1;
+	int j = CAP - t->saved, k = 0, dropped = 0, complete = 1, cut = 0;
+	int ok_from = CAP - 1, bad_at = -1;
 	while (ip) {
-		while (j < old_n && old[j].sp < sp)
+		while (j < CAP && t->sp[j] < sp)
 			j++;
-		if (j < old_n && old[j].sp == sp && old[j].ip == ip &&
-		    (!(old[j].rule & BP_NEEDED) || old[j].bp == bp) &&
-		    suffix_holds(old, j, &ok_from, &bad_at)) {
-			for (int i = j; i < old_n; i++) {
-				if (n < max && !drop(old[i].ip, n, &skip))
-					ips[n++] = old[i].ip;
-				if (walked < GRW_CFI_PREV)
-					neu[walked++] = old[i];
-				else
-					saved_cut = 1;
-			}
-			complete = t->prev_complete;
-			if (complete || n == max)
-				goto out;
-			/* The previous walk was cut short: go on from its last frame. */
-			const struct grw_cfi_frame *last = &old[old_n - 1];
-			if (RULE_KIND(last->rule) == RULE_CGO) {
-				/* Reused up to asmcgocall (its bp equal, BP_NEEDED): the Go frames
-				 * are read anew, they are not kept. */
-				n = go_fp_tail(t, last->bp, ips, n, max, &skip);
-				t->went_past_cgo = 1;
-				goto out;
-			}
-			ip = last->ip, sp = last->sp, bp = last->bp;
-			old_n = 0;
-			if (step(last->rule, &ip, &sp, &bp, hi) != 0)
-				goto out;
-			continue;
-		}
+		if (j < CAP && t->sp[j] == sp && t->ip[j] == ip &&
+		    (!(t->rule[j] & BP_NEEDED) || t->bp[j] == bp) &&
+		    suffix_holds(t, j, &ok_from, &bad_at))
+			return reuse(t, ips, max, n, k, j, dropped, cut, skip);
 		if (!drop(ip, n, &skip))
 			ips[n++] = ip;
+		else
+			dropped++;
 		if (n == max) {
 			complete = 0;
 			break;
 		}
 		uint64_t rule = lookup(t, ip);
-		if (walked < GRW_CFI_PREV)
-			neu[walked++] = (struct grw_cfi_frame){ip, sp, bp, rule};
-		else
-			saved_cut = 1;
+		if (k < GRW_CFI_PREV) { /* scratch: below the kept walk, which starts at >= PREV */
+			t->ip[k] = ip;
+			t->sp[k] = sp;
+			t->bp[k] = bp;
+			t->rule[k] = rule;
+			k++;
+		} else {
+			cut = 1;
+		}
 		if (RULE_KIND(rule) == RULE_CGO) {
 			/* The Go frames are not kept for reuse (their sp is not on this thread's
-			 * stack, which suffix_holds assumes): this frame is the last one saved, and
+			 * stack, which suffix_holds assumes): this frame is the last one kept, and
 			 * the walk counts as cut short, so a walk that reuses it runs the tail anew. */
 			n = go_fp_tail(t, bp, ips, n, max, &skip);
 			t->went_past_cgo = 1;
@@ -634,34 +791,23 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 			break;
 		}
 		int r = step(rule, &ip, &sp, &bp, hi);
-		if (r < 0) {
-			n = GRW_CFI_FALLBACK;
-			walked = 0;
-			break;
-		}
+		if (r < 0)
+			return GRW_CFI_FALLBACK; /* the kept walk is intact: only scratch was written */
 		if (r > 0)
 			break;
 	}
-out:
-	/* RBP's value in a frame matters to the frames after it only if one of them computes its CFA
-	 * from RBP before a frame restores RBP from the stack; mark the frames where it does, so the
-	 * next walk compares RBP only there (code without frame pointers uses RBP freely). */
-	{
-		int need = !(complete && !saved_cut); /* unknown frames beyond: assume needed */
-		for (int i = walked - 1; i >= 0; i--) {
-			uint64_t r = neu[i].rule & ~(uint64_t)BP_NEEDED;
-			bool ok = RULE_KIND(r) == RULE_OK;
-			/* A RULE_CGO frame needs its bp: the Go tail starts from it. */
-			need = (ok && ((r >> 8) & 0xff) == DW_RBP) || (ok && (int16_t)(r >> 16) == 0 && need) ||
-			       RULE_KIND(r) == RULE_CGO;
-			neu[i].rule = r | (need ? BP_NEEDED : 0);
-		}
-	}
-	t->cur ^= 1;
-	t->prev_n = walked;
-	t->prev_complete = complete && !saved_cut;
+	/* Nothing in common with the kept walk: this walk is kept instead. */
+	place(t, k, CAP - k);
+	t->saved = k;
+	t->complete = complete && !cut;
+	t->h[CAP] = 0;
+	finish(t, CAP - k, CAP, !t->complete);
+	if (t->complete) /* then every output frame is kept: the last k - dropped */
+		set_key(t, CAP - k + dropped, n);
 	return n;
 }
+
+#undef CAP
 
 #else /* !__x86_64__ */
 
@@ -674,9 +820,10 @@ void grw_cfi_set_cgo_range(uintptr_t lo, uintptr_t hi)
 	(void)lo, (void)hi;
 }
 
-int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip)
+int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip,
+		      const void *from)
 {
-	(void)t, (void)ips, (void)max, (void)skip;
+	(void)t, (void)ips, (void)max, (void)skip, (void)from;
 	return GRW_CFI_FALLBACK;
 }
 

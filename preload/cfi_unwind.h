@@ -27,31 +27,39 @@ struct grw_cfi_entry {
 
 /* Per-thread walker state. The caller owns the memory (zeroed), sets cache/cache_mask to a
  * power-of-two array of entries and the stack bounds. */
-#define GRW_CFI_PREV 80 /* frames of the previous walk kept for reuse (depth cap + skipped) */
-
-struct grw_cfi_frame {
-	uintptr_t ip, sp, bp; /* return address, stack pointer and RBP in that frame */
-	uint64_t rule;
-};
+#define GRW_CFI_PREV 80                /* frames of the previous walk kept for reuse */
+#define GRW_CFI_CAP (2 * GRW_CFI_PREV) /* slots: the kept walk, and room for the next's */
 
 struct grw_cfi_thread {
-	struct grw_cfi_frame prev[2][GRW_CFI_PREV]; /* the last walk and the one being made */
-	int prev_n;  /* frames in prev[cur] */
-	int prev_complete; /* the last walk reached the outermost frame (not cut by a cap) */
-	int cur;     /* which of prev[] holds the last walk */
+	/* The last walk, kept for the next one to reuse its outer frames in place: frame by frame
+	 * (innermost at CAP - saved, outermost at CAP - 1), its return address, stack pointer,
+	 * RBP and packed rule, and h[i], the stack-key sum (stackhash.h) of frames [i, CAP) with
+	 * h[CAP] = 0. A new walk writes its new inner frames in [0, CAP - saved) first, then
+	 * moves them in front of the frames it reuses, so reused frames are never copied. */
+	uintptr_t ip[GRW_CFI_CAP], sp[GRW_CFI_CAP], bp[GRW_CFI_CAP];
+	uint64_t rule[GRW_CFI_CAP];
+	uint64_t h[GRW_CFI_CAP + 1];
+	int saved;    /* frames kept, <= GRW_CFI_PREV */
+	int complete; /* the kept walk reached the outermost frame (not cut by a cap) */
 	struct grw_cfi_entry *cache;
 	uintptr_t cache_mask; /* entries - 1 */
 	uintptr_t stack_lo, stack_hi;
 	uint32_t gen; /* grw_cfi_generation() when the cache was last valid */
 	int went_past_cgo; /* the last walk went on by frame pointers past runtime.asmcgocall
 			    * (libunwind stops there: GROWTH_UNWIND=check needs to know) */
+	int key_ok;   /* the last walk's frames have their key in key (stackhash.h) */
+	uint64_t key;
 };
 
-/* Captures up to max return addresses of the caller of the function that calls this one
- * (`skip` more frames are dropped first, then the frames in growth's own code up to the first
- * one outside it: grw_cfi_set_self_range), innermost first. Returns the number captured (0 when
- * the walk could not start), or GRW_CFI_FALLBACK when a frame needs a full unwinder. */
-int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip);
+/* Captures up to max return addresses of the caller of the function that calls this one, or,
+ * when `from` is not NULL, of the function whose frame `from` is (__builtin_frame_address(0)
+ * of a function that is still running and keeps a frame pointer). `skip` more frames are
+ * dropped first, then the frames in growth's own code up to the first one outside it
+ * (grw_cfi_set_self_range); innermost first. Returns the number captured (0 when the walk
+ * could not start), or GRW_CFI_FALLBACK when a frame needs a full unwinder. When t->key_ok is
+ * set on return, t->key is grw_stack_poly(ips, n) (stackhash.h), found without hashing. */
+int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip,
+		      const void *from);
 
 /* Tells the walker where runtime.asmcgocall's code is, [lo, hi) (gosyms.h). A return address
  * there is where a C call made from Go entered C: the walk goes on from there by the Go frame

@@ -34,13 +34,31 @@ GRW_HOOKS(X)
 /* ------------------------------------------------------------------------------------------ */
 /* Shared bodies */
 
+/* Enters growth for a recording that captures the stack, from an exported hook: the walk
+ * starts at the hook's own frame (grw_entry_frame), and skips the 4-6 frames of growth's
+ * that it would otherwise walk and drop on every allocation (docs/performance.md, run 5).
+ * Must be expanded in the exported function itself (the bodies below are always inlined): in
+ * a helper, the walk would start at the helper's frame and walk the hook's as one of growth's. */
+#define ENTER_CAPTURE()                                                                    \
+	do {                                                                               \
+		grw_in_growth = 1;                                                         \
+		grw_entry_frame = __builtin_frame_address(0);                              \
+	} while (0)
+#define LEAVE_CAPTURE()                                                                    \
+	do {                                                                               \
+		grw_entry_frame = NULL;                                                    \
+		grw_in_growth = 0;                                                         \
+	} while (0)
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 /* p holds n requested bytes, padded by pad (grw_record_pad). */
-static inline void rec_alloc(void *p, size_t n, size_t pad)
+static ALWAYS_INLINE void rec_alloc(void *p, size_t n, size_t pad)
 {
 	int saved = errno;
-	grw_in_growth = 1;
+	ENTER_CAPTURE();
 	grw_record_alloc(p, n, pad ? grw_real.malloc_usable_size(p) : 0);
-	grw_in_growth = 0;
+	LEAVE_CAPTURE();
 	errno = saved;
 }
 
@@ -53,7 +71,7 @@ static inline void rec_free(void *p)
 	errno = saved;
 }
 
-static inline void *do_malloc(size_t n)
+static ALWAYS_INLINE void *do_malloc(size_t n)
 {
 	if (unlikely(!grw_real_ensure()))
 		return grw_arena_alloc(n, 0);
@@ -78,7 +96,7 @@ static inline void do_free(void *p)
 }
 
 /* An aligned allocation through fn (memalign-like: alignment, size). */
-static inline void *do_aligned(void *(*fn)(size_t, size_t), size_t al, size_t n)
+static ALWAYS_INLINE void *do_aligned(void *(*fn)(size_t, size_t), size_t al, size_t n)
 {
 	if (unlikely(!grw_real_ensure()))
 		return grw_arena_alloc(n, al);
@@ -93,8 +111,9 @@ static inline void *do_aligned(void *(*fn)(size_t, size_t), size_t al, size_t n)
 
 /* realloc and reallocarray: the free is recorded first (another thread may get p as soon as
  * the real call returns), and undone if the call fails. */
-static void *do_realloc(void *p, size_t n, void *(*real_call)(void *, size_t, size_t),
-			size_t nmemb, size_t size)
+static ALWAYS_INLINE void *do_realloc(void *p, size_t n,
+					void *(*real_call)(void *, size_t, size_t), size_t nmemb,
+					size_t size)
 {
 	if (grw_arena_owns(p)) {
 		size_t old = grw_arena_size(p);
@@ -120,13 +139,13 @@ static void *do_realloc(void *p, size_t n, void *(*real_call)(void *, size_t, si
 	size_t pad = n ? grw_record_pad(n) : 0;
 	void *r = pad ? grw_real.realloc(p, n + pad) : real_call(p, nmemb, size);
 	saved = errno;
-	grw_in_growth = 1;
+	ENTER_CAPTURE();
 	if (r)
 		grw_record_alloc(r, n, pad ? grw_real.malloc_usable_size(r) : 0);
 	else if (had && n != 0)
 		grw_record_unfree(p, old_usable, &was); /* failed: p is still live */
 	/* r == NULL with n == 0: glibc freed p, as recorded */
-	grw_in_growth = 0;
+	LEAVE_CAPTURE();
 	errno = saved;
 	return r;
 }
@@ -309,7 +328,7 @@ static void *real_op(void **slot, const char *name)
 		return f ? f(n, nt) : NULL;                                                        \
 	}
 
-static inline void *new_aligned(size_t n, size_t al)
+static ALWAYS_INLINE void *new_aligned(size_t n, size_t al)
 {
 	if (al < sizeof(void *))
 		al = sizeof(void *);

@@ -37,9 +37,11 @@ static inline void maybe_start_writer(void)
 static int64_t current_site(struct grw_tblock *tb, uint32_t kind)
 {
 	uintptr_t frames[GRW_MAX_DEPTH];
-	int depth = grw_unwind_capture(frames, (int)grw_cfg.depth);
+	struct grw_stack_key key;
+	int depth = grw_unwind_capture(frames, (int)grw_cfg.depth, &key);
 	uint32_t id;
-	if (grw_sites_intern(grw_counters_cache(tb), kind, frames, (uint32_t)depth, &id) < 0)
+	if (grw_sites_intern(grw_counters_cache(tb), kind, frames, (uint32_t)depth,
+			     key.ok ? &key.v : NULL, &id) < 0)
 		return -1;
 	return id;
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ialloc.h"
+#include "stackhash.h"
 #include "state.h"
 
 /* The index: open addressing, linear probing, at most half full. A slot's site is stored with
@@ -44,29 +45,26 @@ static struct index *idx;                         /* published with release; gro
 static struct grw_site **dir[DIR_CHUNKS];         /* id -> site; chunks published with release */
 static uint32_t nsites;                           /* published count (release/acquire) */
 
-static inline uint64_t mix(uint64_t h, uint64_t v, uint64_t k)
+uint64_t grw_poly_pow[GRW_MAX_DEPTH + 1];
+
+void grw_poly_init(void)
 {
-	h = (h ^ v) * k;
-	return h ^ (h >> 32);
+	uint64_t p = 1;
+	for (int i = 0; i <= GRW_MAX_DEPTH; i++, p *= GRW_POLY_B)
+		grw_poly_pow[i] = p;
 }
 
-/* Four independent lanes, so the multiplies of a 32-frame stack overlap instead of forming one
- * dependent chain (the hash was 18% of cxxbench's cycles as a single chain). */
-static uint64_t stack_hash(uint32_t kind, const uintptr_t *frames, uint32_t depth)
+/* The stack's hash: its polynomial key (stackhash.h) with kind and depth, finished by
+ * MurmurHash3's 64-bit mix so that every bit depends on every frame (the key's low bits depend
+ * only on the frames' low bits; the index uses the low bits, the cache the high ones). */
+static inline uint64_t stack_hash(uint32_t kind, uint32_t depth, uint64_t poly)
 {
-	const uint64_t k1 = 0xff51afd7ed558ccdull, k2 = 0xc4ceb9fe1a85ec53ull;
-	uint64_t a = 0x9e3779b97f4a7c15ull ^ ((uint64_t)kind << 32 | depth);
-	uint64_t b = 0x6a09e667f3bcc909ull, c = 0xbb67ae8584caa73bull, d = 0x3c6ef372fe94f82bull;
-	uint32_t i = 0;
-	for (; i + 4 <= depth; i += 4) {
-		a = mix(a, frames[i], k1);
-		b = mix(b, frames[i + 1], k2);
-		c = mix(c, frames[i + 2], k1);
-		d = mix(d, frames[i + 3], k2);
-	}
-	for (; i < depth; i++)
-		a = mix(a, frames[i], k1);
-	return mix(mix(mix(a, b, k2), c, k1), d, k2);
+	uint64_t h = poly ^ ((uint64_t)kind << 32 | depth) * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 /* A second, independent check stored beside the hash in the per-thread cache: never 0. */
@@ -172,9 +170,9 @@ static int create(uint32_t kind, const uintptr_t *frames, uint32_t depth, uint64
 }
 
 int grw_sites_intern(struct grw_site_cache *cache, uint32_t kind, const uintptr_t *frames,
-		     uint32_t depth, uint32_t *id)
+		     uint32_t depth, const uint64_t *key, uint32_t *id)
 {
-	uint64_t h = stack_hash(kind, frames, depth);
+	uint64_t h = stack_hash(kind, depth, key ? *key : grw_stack_poly(frames, depth));
 	uint32_t tag = stack_tag(kind, frames, depth);
 	unsigned slot = (unsigned)(h >> 40) & (GRW_SITE_CACHE - 1);
 	/* A hit trusts the 64-bit hash and the tag (first and last frame, depth) instead of

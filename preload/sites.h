@@ -31,11 +31,13 @@ struct grw_site_cache {
 	} e[GRW_SITE_CACHE];
 };
 
-/* Interns the stack; *id receives the site id. cache may be NULL (a thread without state).
+/* Interns the stack; *id receives the site id. key: the stack's key, grw_stack_poly(frames,
+ * depth), when the caller has it (the stack walker: stackhash.h), or NULL to compute it here.
+ * cache may be NULL (a thread without state).
  * Returns 0, -ENOMEM (internal allocator exhausted) or -ENOSPC (GRW_MAX_SITES reached).
  * Thread-safe; call with the guard set. */
 int grw_sites_intern(struct grw_site_cache *cache, uint32_t kind, const uintptr_t *frames,
-		     uint32_t depth, uint32_t *id);
+		     uint32_t depth, const uint64_t *key, uint32_t *id);
 
 /* Number of published sites; every id below it is readable with grw_sites_get. */
 uint32_t grw_sites_count(void);

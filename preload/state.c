@@ -24,6 +24,7 @@
 
 int grw_state = GRW_ST_UNINIT;
 __thread int grw_in_growth __attribute__((tls_model("initial-exec")));
+__thread const void *grw_entry_frame __attribute__((tls_model("initial-exec")));
 uint64_t grw_page_size = 4096;
 
 static __thread int fork_saved_guard; /* the guard before prepare, on the forking thread */

@@ -26,6 +26,12 @@ extern int grw_state;
  * never allocates. */
 extern __thread int grw_in_growth __attribute__((tls_model("initial-exec")));
 
+/* The frame of the hook recording on this thread (as __builtin_frame_address gives it: the
+ * saved RBP, then the return address into the application), or NULL. The stack walk starts
+ * there rather than walking growth's own frames (cfi_unwind.h). Set only while grw_in_growth
+ * is, so an allocation in a signal handler passes straight through and cannot change it. */
+extern __thread const void *grw_entry_frame __attribute__((tls_model("initial-exec")));
+
 static inline bool grw_enabled(void)
 {
 	return __atomic_load_n(&grw_state, __ATOMIC_RELAXED) == GRW_ST_ENABLED;

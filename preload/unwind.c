@@ -21,6 +21,8 @@
 #include "gosyms.h"
 #include "ialloc.h"
 #include "log.h"
+#include "stackhash.h"
+#include "state.h"
 #include "trace_format.h"
 
 #define CFI_CACHE 2048 /* rule cache entries per thread (16 B each), a power of two */
@@ -62,6 +64,7 @@ static uintptr_t go_mmap_lo, go_mmap_hi;
 
 void grw_unwind_init(void)
 {
+	grw_poly_init();
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)grw_unwind_init);
 	grw_cfi_set_self_range(self_lo, self_hi);
@@ -145,17 +148,21 @@ void grw_unwind_thread_exit(void)
  * 12 wasted steps on every deep stack. */
 #define LEAD 8
 
-int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast)
+int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast, struct grw_stack_key *key)
 {
+	key->ok = false;
 	if (fast) {
 		/* The fast walker drops growth's frames itself and writes the caller's stack
 		 * straight into frames, walking no further than asked (saved a copy and up to
 		 * LEAD steps per capture). */
 		struct grw_cfi_thread *t = cfi_self();
 		if (t != CFI_OFF) {
-			int n = grw_cfi_backtrace(t, frames, max, 0);
-			if (n != GRW_CFI_FALLBACK)
+			int n = grw_cfi_backtrace(t, frames, max, 0, grw_entry_frame);
+			if (n != GRW_CFI_FALLBACK) {
+				key->ok = t->key_ok;
+				key->v = t->key;
 				return n;
+			}
 		}
 	}
 	void *buf[GRW_MAX_DEPTH + 16];
@@ -183,29 +190,36 @@ int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast)
 	}
 }
 
-static uint64_t check_captures, check_fast, check_mismatches; /* GROWTH_UNWIND=check */
+/* GROWTH_UNWIND=check: captures, walked by the fast walker, of those with the key found by the
+ * walker (each key is checked too), mismatches. */
+static uint64_t check_captures, check_fast, check_keyed, check_mismatches;
 
 /* Both walkers on the same stack; libunwind's answer is kept. */
 static int capture_checked(uintptr_t *frames, int max)
 {
 	uintptr_t fast[GRW_MAX_DEPTH];
-	int n = grw_unwind_capture_with(frames, max, false);
+	struct grw_stack_key key;
+	int n = grw_unwind_capture_with(frames, max, false, &key);
 	struct grw_cfi_thread *t = cfi_self();
 	if (t == CFI_OFF)
 		return n;
 	/* Probe whether the fast walker handles this stack alone (no fallback). */
 	void *probe[GRW_MAX_DEPTH + 16];
 	int raw = grw_cfi_backtrace(t, (uintptr_t *)probe, max + 16 < GRW_MAX_DEPTH + 16 ? max + 16 :
-							      GRW_MAX_DEPTH + 16, 0);
+							      GRW_MAX_DEPTH + 16, 0, NULL);
 	__atomic_fetch_add(&check_captures, 1, __ATOMIC_RELAXED);
 	if (raw == GRW_CFI_FALLBACK)
 		return n;
 	__atomic_fetch_add(&check_fast, 1, __ATOMIC_RELAXED);
-	int m = grw_unwind_capture_with(fast, max, true);
+	int m = grw_unwind_capture_with(fast, max, true, &key);
 	/* libunwind stops at runtime.asmcgocall when C was called from a goroutine; the fast
-	 * walker goes on into Go. Same frames up to there is agreement. */
+	 * walker goes on into Go. Same frames up to there is agreement. The key the walker found
+	 * without hashing must be the stack's. */
 	bool go_longer = t->went_past_cgo && m > n;
-	if ((m != n && !go_longer) || memcmp(fast, frames, (size_t)n * sizeof *frames) != 0) {
+	if (key.ok)
+		__atomic_fetch_add(&check_keyed, 1, __ATOMIC_RELAXED);
+	if ((m != n && !go_longer) || memcmp(fast, frames, (size_t)n * sizeof *frames) != 0 ||
+	    (key.ok && key.v != grw_stack_poly(fast, (uint32_t)m))) {
 		__atomic_fetch_add(&check_mismatches, 1, __ATOMIC_RELAXED);
 		GRW_LOG_ONCE(GRW_LOG_WARN, "unwind check: fast walker gave %d frames, libunwind %d "
 			     "(first %p vs %p)", m, n, m ? (void *)fast[0] : NULL,
@@ -214,13 +228,14 @@ static int capture_checked(uintptr_t *frames, int max)
 	return n;
 }
 
-int grw_unwind_capture(uintptr_t *frames, int max)
+int grw_unwind_capture(uintptr_t *frames, int max, struct grw_stack_key *key)
 {
 	if (__builtin_expect(grw_cfg.unwind == GRW_UNWIND_FAST, 1))
-		return grw_unwind_capture_with(frames, max, true);
+		return grw_unwind_capture_with(frames, max, true, key);
+	key->ok = false;
 	if (grw_cfg.unwind == GRW_UNWIND_CHECK)
 		return capture_checked(frames, max);
-	return grw_unwind_capture_with(frames, max, false);
+	return grw_unwind_capture_with(frames, max, false, key);
 }
 
 /* GROWTH_UNWIND=check reports at exit (tests/e2e/t_unwind.sh reads this line). */
@@ -228,9 +243,11 @@ __attribute__((destructor)) static void check_report(void)
 {
 	if (grw_cfg.unwind != GRW_UNWIND_CHECK)
 		return;
-	grw_log(GRW_LOG_WARN, "unwind check: %llu captures, %llu by the fast walker, %llu mismatches",
+	grw_log(GRW_LOG_WARN, "unwind check: %llu captures, %llu by the fast walker (%llu with their "
+		"key), %llu mismatches",
 		(unsigned long long)__atomic_load_n(&check_captures, __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&check_fast, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&check_keyed, __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&check_mismatches, __ATOMIC_RELAXED));
 }
 

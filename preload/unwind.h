@@ -7,7 +7,14 @@
 #define GRW_UNWIND_H
 
 #include <stdbool.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+/* A captured stack's key for grw_sites_intern (stackhash.h), when the walker found it. */
+struct grw_stack_key {
+	uint64_t v;
+	bool ok;
+};
 
 /* Sets libunwind's caching policy and learns growth's own text range. Call once from init. */
 void grw_unwind_init(void);
@@ -16,11 +23,11 @@ void grw_unwind_init(void);
  * starting in the function that called the hooked allocator (growth's own frames dropped).
  * Returns the number stored (0 when the stack cannot be walked). Call with the guard set;
  * async-signal-safe as far as libunwind is. */
-int grw_unwind_capture(uintptr_t *frames, int max);
+int grw_unwind_capture(uintptr_t *frames, int max, struct grw_stack_key *key);
 
 /* The same with the walker chosen by the caller: fast = the CFI walker with libunwind as the
  * fallback, else libunwind alone (grw_unwind_capture follows GROWTH_UNWIND). */
-int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast);
+int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast, struct grw_stack_key *key);
 
 /* Frees this thread's walker state; later captures on this thread use libunwind. Called from
  * the thread-exit destructor. */

@@ -6,8 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 need "$PROGS/threads" "$PROGS/cxxcheck" "$PROGS/grow"
 
-# check_run NAME CMD...: runs CMD in check mode; fails on a mismatch or when the fast walker
-# did not handle at least 90% of the captures.
+# check_run NAME CMD...: runs CMD in check mode; fails on a mismatch (in the frames, or in the
+# stack key that the walker finds without hashing: preload/stackhash.h), when the fast walker
+# did not handle at least 90% of the captures, or found the key of fewer than half of those.
 check_run() {
 	_name=$1
 	shift
@@ -16,11 +17,12 @@ check_run() {
 	[ $_rc -eq 0 ] || { cat "$TMP/$_name.err"; fail "$_name exited $_rc under GROWTH_UNWIND=check"; }
 	_line=$(grep '^growth: unwind check: ' "$TMP/$_name.err" | tail -n 1)
 	[ -n "$_line" ] || { cat "$TMP/$_name.err"; fail "$_name: no unwind check summary"; }
-	set -- $(echo "$_line" | sed 's/^growth: unwind check: \([0-9]*\) captures, \([0-9]*\) by the fast walker, \([0-9]*\) mismatches$/\1 \2 \3/')
-	[ $# -eq 3 ] || fail "$_name: unexpected summary: $_line"
+	set -- $(echo "$_line" | sed 's/^growth: unwind check: \([0-9]*\) captures, \([0-9]*\) by the fast walker (\([0-9]*\) with their key), \([0-9]*\) mismatches$/\1 \2 \3 \4/')
+	[ $# -eq 4 ] || fail "$_name: unexpected summary: $_line"
 	[ "$1" -ge 100 ] || fail "$_name: only $1 captures"
-	[ "$3" -eq 0 ] || { cat "$TMP/$_name.err"; fail "$_name: $3 of $2 fast walks differ from libunwind"; }
+	[ "$4" -eq 0 ] || { cat "$TMP/$_name.err"; fail "$_name: $4 of $2 fast walks differ from libunwind"; }
 	[ $(($2 * 10)) -ge $(($1 * 9)) ] || fail "$_name: the fast walker handled only $2 of $1 captures"
+	[ $(($3 * 2)) -ge "$2" ] || fail "$_name: the walker found the key of only $3 of $2 stacks"
 }
 
 check_run threads "$PROGS/threads" 1 2
