@@ -44,8 +44,9 @@ void *grw_bootstrap_lookup(const char *name)
 /* ------------------------------------------------------------------------------------------ */
 /* The arena. Each block is preceded by a 16-byte header holding the requested size. */
 
-#define ARENA_BYTES (256u << 10)
-static _Alignas(64) unsigned char arena[ARENA_BYTES];
+_Alignas(64) unsigned char grw_arena[GRW_ARENA_BYTES];
+#define arena grw_arena
+#define ARENA_BYTES GRW_ARENA_BYTES
 static size_t arena_used; /* bytes handed out, atomic */
 
 void *grw_arena_alloc(size_t n, size_t align)
@@ -67,11 +68,6 @@ void *grw_arena_alloc(size_t n, size_t align)
 fail:
 	errno = ENOMEM;
 	return NULL;
-}
-
-bool grw_arena_owns(const void *p)
-{
-	return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + ARENA_BYTES;
 }
 
 size_t grw_arena_size(const void *p)

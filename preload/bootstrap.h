@@ -37,7 +37,14 @@ static inline bool grw_real_ensure(void)
 /* Bootstrap arena: bump allocation from a static buffer, never freed. align 0 = 16. Returns
  * NULL (errno ENOMEM) when exhausted. Thread-safe and signal-safe. */
 void *grw_arena_alloc(size_t n, size_t align);
-bool grw_arena_owns(const void *p);
+#define GRW_ARENA_BYTES (256u << 10)
+extern unsigned char grw_arena[GRW_ARENA_BYTES];
+/* Inline: every free asks. */
+static inline bool grw_arena_owns(const void *p)
+{
+	return (const unsigned char *)p >= grw_arena &&
+	       (const unsigned char *)p < grw_arena + GRW_ARENA_BYTES;
+}
 /* The size asked for when p was allocated (p must be an arena pointer). */
 size_t grw_arena_size(const void *p);
 

@@ -55,6 +55,9 @@ GRW_HOOKS(X)
 /* p holds n requested bytes, padded by pad (grw_record_pad). */
 static ALWAYS_INLINE void rec_alloc(void *p, size_t n, size_t pad)
 {
+	/* (A fork child with its trace still to start goes the whole way: that starts it.) */
+	if (__atomic_load_n(&grw_writer_pending, __ATOMIC_RELAXED) != 1 && grw_record_skips_alloc(n))
+		return;
 	int saved = errno;
 	ENTER_CAPTURE();
 	grw_record_alloc(p, n, pad ? grw_real.malloc_usable_size(p) : 0);
@@ -64,6 +67,8 @@ static ALWAYS_INLINE void rec_alloc(void *p, size_t n, size_t pad)
 
 static inline void rec_free(void *p)
 {
+	if (grw_record_skips_free(p))
+		return;
 	int saved = errno;
 	grw_in_growth = 1;
 	grw_record_free(p, grw_record_usable_of(p, grw_real.malloc_usable_size), NULL);

@@ -49,7 +49,9 @@ static int64_t current_site(struct grw_tblock *tb, uint32_t kind)
 /* ------------------------------------------------------------------------------------------ */
 /* Sampling (GROWTH_SAMPLE) */
 
-static __thread int64_t t_countdown; /* bytes left before the next sample; <= 0: draw first */
+/* Bytes left before the next sample; <= 0: draw first. */
+__thread int64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
+#define t_countdown grw_sample_countdown
 static __thread uint64_t t_rng;      /* xorshift64* state, 0 = not seeded */
 
 /* ln(u) for u in (0, 1], without libm: u = m * 2^e with m in [1, 2), ln m by the atanh series
@@ -158,12 +160,12 @@ static void weights(uint64_t size, uint64_t *count, uint64_t *bytes)
  * sampled blocks are live per 100 MiB of heap: well under 1% of frees take the map. 1 MiB of
  * BSS, touched only in sampled mode.
  */
-#define FILTER_BITS 18
-static uint32_t filter[1u << FILTER_BITS];
+#define FILTER_BITS GRW_FILTER_BITS
+uint32_t grw_sample_filter[1u << FILTER_BITS];
 
 static inline uint32_t *filter_slot(uintptr_t p)
 {
-	return &filter[(p >> 10) & ((1u << FILTER_BITS) - 1)];
+	return &grw_sample_filter[(p >> 10) & ((1u << FILTER_BITS) - 1)];
 }
 
 static inline bool sampled_mode(void)

@@ -41,6 +41,31 @@ static inline size_t grw_record_usable_of(void *p, size_t (*usable_fn)(void *))
 	return grw_cfg.trailer ? usable_fn(p) : 0;
 }
 
+/* Sampled mode's common cases, decided in the hook itself, before it saves errno and sets the
+ * guard (docs/performance.md, run 5): an allocation that does not cross this thread's sampling
+ * countdown, and a free whose filter slot says it cannot be of a sampled block. Each is the
+ * first test that grw_record_alloc (take_sample) and grw_record_free make, taken out: when
+ * they answer false, the recorder makes the same test again and goes on. */
+extern __thread int64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
+extern uint32_t grw_sample_filter[];
+#define GRW_FILTER_BITS 18
+
+static inline bool grw_record_skips_alloc(size_t n)
+{
+	if (!grw_cfg.sample_bytes || n > (size_t)INT64_MAX || grw_sample_countdown <= (int64_t)n)
+		return false;
+	grw_sample_countdown -= (int64_t)n;
+	return true;
+}
+
+static inline bool grw_record_skips_free(const void *p)
+{
+	return grw_cfg.sample_bytes &&
+	       __atomic_load_n(&grw_sample_filter[((uintptr_t)p >> 10) &
+						  ((1u << GRW_FILTER_BITS) - 1)],
+			       __ATOMIC_RELAXED) == 0;
+}
+
 /* A heap block of size requested bytes now lives at p. usable: the allocator's usable size of
  * p when the request was padded by grw_record_pad (nonzero), else 0. */
 void grw_record_alloc(void *p, size_t size, size_t usable);
