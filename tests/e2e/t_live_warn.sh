@@ -26,10 +26,12 @@ run grow 6 16 20 &
 GROWTH_LIMIT=512M run accel 6 &
 run plateau 3 &
 run exitcode exit &
-# killme (leaks until killed) with GROWTH_WARN_FILE, under a plain LD_PRELOAD.
+# killme (leaks until killed) with GROWTH_WARN_FILE, under a plain LD_PRELOAD. Started by env,
+# not by the preload function: `preload ... &` would make $! a subshell, and killing that left
+# killme running (and leaking) after the test.
 mkdir -p "$TMP/killme"
-GROWTH_WARN=1 GROWTH_WARN_FILE=$TMP/warn.log preload "$TMP/killme/t.%p.zst" "$PROGS/killme" \
-	>/dev/null 2>"$TMP/killme.err" &
+env GROWTH_WARN=1 GROWTH_WARN_FILE="$TMP/warn.log" GROWTH_OUTPUT="$TMP/killme/t.%p.zst" \
+	LD_PRELOAD="$LIBGROWTH" "$PROGS/killme" >/dev/null 2>"$TMP/killme.err" &
 pid=$!
 i=0
 while [ $i -lt 300 ] && ! grep -q 'is growing' "$TMP/warn.log" 2>/dev/null; do
