@@ -15,18 +15,24 @@
 #if defined(__x86_64__)
 
 /* ---- packed rules -------------------------------------------------------------------------- */
-/* bits 0-6 kind, 7 BP_NEEDED (set only in saved walks, see below), 8-15 CFA register (DWARF
- * number), 16-31 RBP save offset from CFA (0 = RBP unchanged), 32-63 CFA offset. */
+/* bits 0-4 kind, 5 NEEDS_BP and 6 PASSES_BP (what finish() needs, fixed when the rule is
+ * made), 7 BP_NEEDED (set only in kept walks, see finish()), 8-15 CFA register (DWARF number),
+ * 16-31 RBP save offset from CFA (0 = RBP unchanged), 32-63 CFA offset. */
 /* RULE_CGO: the frame is in runtime.asmcgocall, where a walk leaves CFI for Go frame pointers
  * (go_fp_tail). */
 enum { RULE_EMPTY = 0, RULE_OK = 1, RULE_END = 2, RULE_FALLBACK = 3, RULE_CGO = 4 };
-#define RULE_KIND(r) ((unsigned)(r) & 0x7f)
+#define RULE_KIND(r) ((unsigned)(r) & 0x1f)
+#define NEEDS_BP_SHIFT 5  /* this frame's CFA is computed from RBP (or it is RULE_CGO) */
+#define PASSES_BP_SHIFT 6 /* this frame leaves RBP as it found it */
 #define BP_NEEDED 0x80u
 enum { DW_RBP = 6, DW_RSP = 7, DW_RA = 16 };
 
 static uint64_t rule_pack(unsigned kind, unsigned reg, int rbp_off, int32_t cfa_off)
 {
-	return (uint64_t)kind | (uint64_t)reg << 8 | (uint64_t)(uint16_t)(int16_t)rbp_off << 16 |
+	uint64_t needs = (kind == RULE_OK && reg == DW_RBP) || kind == RULE_CGO;
+	uint64_t passes = kind == RULE_OK && rbp_off == 0;
+	return (uint64_t)kind | needs << NEEDS_BP_SHIFT | passes << PASSES_BP_SHIFT |
+	       (uint64_t)reg << 8 | (uint64_t)(uint16_t)(int16_t)rbp_off << 16 |
 	       (uint64_t)(uint32_t)cfa_off << 32;
 }
 
@@ -576,13 +582,14 @@ static inline void place(struct grw_cfi_thread *t, int k, int to)
  */
 static inline void finish(struct grw_cfi_thread *t, int lo, int hi, bool need)
 {
+	uint64_t nd = need;
 	for (int i = hi - 1; i >= lo; i--) {
+		/* Needed here if this frame's CFA comes from RBP (a RULE_CGO frame needs its bp
+		 * too: the Go tail starts from it), or if it passes RBP on to a frame that needs
+		 * it. */
 		uint64_t r = t->rule[i] & ~(uint64_t)BP_NEEDED;
-		bool ok = RULE_KIND(r) == RULE_OK;
-		/* A RULE_CGO frame needs its bp: the Go tail starts from it. */
-		need = (ok && ((r >> 8) & 0xff) == DW_RBP) || (ok && (int16_t)(r >> 16) == 0 && need) ||
-		       RULE_KIND(r) == RULE_CGO;
-		t->rule[i] = r | (need ? BP_NEEDED : 0);
+		nd = ((r >> NEEDS_BP_SHIFT) | ((r >> PASSES_BP_SHIFT) & nd)) & 1;
+		t->rule[i] = r | nd << 7;
 		t->h[i] = grw_frame_mix(t->ip[i]) + GRW_POLY_B * t->h[i + 1];
 	}
 }
@@ -765,7 +772,8 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 		    (!(t->rule[j] & BP_NEEDED) || t->bp[j] == bp) &&
 		    suffix_holds(t, j, &ok_from, &bad_at))
 			return reuse(t, ips, max, n, k, j, dropped, cut, skip);
-		if (!drop(ip, n, &skip))
+		/* Frames are dropped only before the first one kept (skip, then growth's own). */
+		if (__builtin_expect(n > 0, 1) || !drop(ip, n, &skip))
 			ips[n++] = ip;
 		else
 			dropped++;

@@ -194,7 +194,9 @@ int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast, struct grw_st
  * walker (each key is checked too), mismatches. */
 static uint64_t check_captures, check_fast, check_keyed, check_mismatches;
 
-/* Both walkers on the same stack; libunwind's answer is kept. */
+/* Both walkers on the same stack; libunwind's answer is kept. The fast walker is called just as
+ * a capture calls it (same start, same depth, same kept walk), so its every path is checked,
+ * and so is each key it finds without hashing. */
 static int capture_checked(uintptr_t *frames, int max)
 {
 	uintptr_t fast[GRW_MAX_DEPTH];
@@ -203,23 +205,18 @@ static int capture_checked(uintptr_t *frames, int max)
 	struct grw_cfi_thread *t = cfi_self();
 	if (t == CFI_OFF)
 		return n;
-	/* Probe whether the fast walker handles this stack alone (no fallback). */
-	void *probe[GRW_MAX_DEPTH + 16];
-	int raw = grw_cfi_backtrace(t, (uintptr_t *)probe, max + 16 < GRW_MAX_DEPTH + 16 ? max + 16 :
-							      GRW_MAX_DEPTH + 16, 0, NULL);
 	__atomic_fetch_add(&check_captures, 1, __ATOMIC_RELAXED);
-	if (raw == GRW_CFI_FALLBACK)
+	int m = grw_cfi_backtrace(t, fast, max, 0, grw_entry_frame);
+	if (m == GRW_CFI_FALLBACK)
 		return n;
 	__atomic_fetch_add(&check_fast, 1, __ATOMIC_RELAXED);
-	int m = grw_unwind_capture_with(fast, max, true, &key);
 	/* libunwind stops at runtime.asmcgocall when C was called from a goroutine; the fast
-	 * walker goes on into Go. Same frames up to there is agreement. The key the walker found
-	 * without hashing must be the stack's. */
+	 * walker goes on into Go. Same frames up to there is agreement. */
 	bool go_longer = t->went_past_cgo && m > n;
-	if (key.ok)
+	if (t->key_ok)
 		__atomic_fetch_add(&check_keyed, 1, __ATOMIC_RELAXED);
 	if ((m != n && !go_longer) || memcmp(fast, frames, (size_t)n * sizeof *frames) != 0 ||
-	    (key.ok && key.v != grw_stack_poly(fast, (uint32_t)m))) {
+	    (t->key_ok && t->key != grw_stack_poly(fast, (uint32_t)m))) {
 		__atomic_fetch_add(&check_mismatches, 1, __ATOMIC_RELAXED);
 		GRW_LOG_ONCE(GRW_LOG_WARN, "unwind check: fast walker gave %d frames, libunwind %d "
 			     "(first %p vs %p)", m, n, m ? (void *)fast[0] : NULL,
