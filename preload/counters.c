@@ -126,8 +126,9 @@ static inline void shared_add(uint64_t *p, uint64_t d)
 		__atomic_fetch_add(p, d, __ATOMIC_RELAXED);
 }
 
-void grw_counters_add(struct grw_tblock *b, uint32_t site, uint64_t allocs, uint64_t frees,
-		      uint64_t alloc_bytes, uint64_t freed_bytes)
+static inline __attribute__((always_inline)) void add(struct grw_tblock *b, uint32_t site,
+						     uint64_t allocs, uint64_t frees,
+						     uint64_t alloc_bytes, uint64_t freed_bytes)
 {
 	struct grw_cslot *s;
 	if (__builtin_expect(b != NULL, 1) && (s = slot_of(b, site, true)) != NULL) {
@@ -146,6 +147,23 @@ void grw_counters_add(struct grw_tblock *b, uint32_t site, uint64_t allocs, uint
 	shared_add(&s->frees, frees);
 	shared_add(&s->alloc_bytes, alloc_bytes);
 	shared_add(&s->freed_bytes, freed_bytes);
+}
+
+void grw_counters_add(struct grw_tblock *b, uint32_t site, uint64_t allocs, uint64_t frees,
+		      uint64_t alloc_bytes, uint64_t freed_bytes)
+{
+	add(b, site, allocs, frees, alloc_bytes, freed_bytes);
+}
+
+/* The two calls of every exact-mode malloc and free, with the constant counts folded in. */
+void grw_counters_alloc1(struct grw_tblock *b, uint32_t site, uint64_t bytes)
+{
+	add(b, site, 1, 0, bytes, 0);
+}
+
+void grw_counters_free1(struct grw_tblock *b, uint32_t site, uint64_t bytes)
+{
+	add(b, site, 0, 1, 0, bytes);
 }
 
 /* Adds every slot of b below n into out (out == NULL: into the retired block). */

@@ -32,6 +32,9 @@ struct grw_site_cache *grw_counters_cache(struct grw_tblock *b);
 /* Adds the deltas (wrapping: pass (uint64_t)-1 to subtract) to site's slot. */
 void grw_counters_add(struct grw_tblock *b, uint32_t site, uint64_t allocs, uint64_t frees,
 		      uint64_t alloc_bytes, uint64_t freed_bytes);
+/* grw_counters_add(b, site, 1, 0, bytes, 0) and grw_counters_add(b, site, 0, 1, 0, bytes). */
+void grw_counters_alloc1(struct grw_tblock *b, uint32_t site, uint64_t bytes);
+void grw_counters_free1(struct grw_tblock *b, uint32_t site, uint64_t bytes);
 
 /* out[0..n) += the sum over all blocks (live and retired). Takes the block-list lock. */
 void grw_counters_sum(struct grw_cslot *out, uint32_t n);

@@ -258,7 +258,7 @@ void grw_record_alloc(void *p, size_t size, size_t usable)
 		if (site < 0)
 			grw_counters_untracked(size);
 		else
-			grw_counters_add(tb, (uint32_t)site, 1, 0, size, 0);
+			grw_counters_alloc1(tb, (uint32_t)site, size);
 		return;
 	}
 	bool sampled = sampled_mode();
@@ -296,7 +296,7 @@ bool grw_record_free(void *p, size_t usable, struct grw_block *was)
 		trailer_clear(p, usable);
 		if (b.site == TRAILER_UNTRACKED)
 			return false;
-		grw_counters_add(grw_counters_self(), b.site, 0, 1, 0, b.size);
+		grw_counters_free1(grw_counters_self(), b.site, b.size);
 		if (was)
 			*was = b;
 		return true;
