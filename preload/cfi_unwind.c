@@ -447,13 +447,10 @@ static inline uint64_t lookup(struct grw_cfi_thread *t, uintptr_t ip)
 /* One unwind step with a packed rule. Returns 0 with the caller's registers, 1 at the end of
  * the stack (or where the chain leaves it: stop rather than guess), -1 when a full unwinder is
  * needed. */
-static inline int step(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp, uintptr_t hi)
+/* The step of a RULE_OK rule: 0, or 1 where the chain leaves the stack. */
+static inline int step_ok(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp,
+			  uintptr_t hi)
 {
-	unsigned kind = RULE_KIND(rule);
-	if (kind == RULE_END)
-		return 1;
-	if (kind != RULE_OK)
-		return -1;
 	uintptr_t s = *sp;
 	uintptr_t cfa = (((rule >> 8) & 0xff) == DW_RSP ? s : *bp) + (intptr_t)(int32_t)(rule >> 32);
 	if (cfa < s + 8 || cfa > hi || (cfa & 7))
@@ -468,6 +465,16 @@ static inline int step(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *b
 	*ip = *(const uintptr_t *)(cfa - 8);
 	*sp = cfa;
 	return 0;
+}
+
+static inline int step(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp, uintptr_t hi)
+{
+	unsigned kind = RULE_KIND(rule);
+	if (kind == RULE_END)
+		return 1;
+	if (kind != RULE_OK)
+		return -1;
+	return step_ok(rule, ip, sp, bp, hi);
 }
 
 /*
@@ -791,7 +798,12 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 		} else {
 			cut = 1;
 		}
-		if (RULE_KIND(rule) == RULE_CGO) {
+		if (__builtin_expect(RULE_KIND(rule) != RULE_OK, 0)) {
+			if (RULE_KIND(rule) == RULE_END)
+				break;
+			if (RULE_KIND(rule) != RULE_CGO)
+				return GRW_CFI_FALLBACK; /* the kept walk is intact: only scratch
+							  * was written */
 			/* The Go frames are not kept for reuse (their sp is not on this thread's
 			 * stack, which suffix_holds assumes): this frame is the last one kept, and
 			 * the walk counts as cut short, so a walk that reuses it runs the tail anew. */
@@ -800,10 +812,7 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 			complete = 0;
 			break;
 		}
-		int r = step(rule, &ip, &sp, &bp, hi);
-		if (r < 0)
-			return GRW_CFI_FALLBACK; /* the kept walk is intact: only scratch was written */
-		if (r > 0)
+		if (step_ok(rule, &ip, &sp, &bp, hi))
 			break;
 	}
 	/* Nothing in common with the kept walk: this walk is kept instead. */
