@@ -43,9 +43,13 @@ ANALYZER_SRC := $(wildcard analyzer/*.c)
 # -flto: the hot path crosses hooks.c, record.c, unwind.c, sites.c and counters.c; link-time
 # inlining (one partition: the library is small) takes ~7% of growth's instructions off
 # python-malloc (docs/performance.md, run 5). The objects depend on this file for the flags.
+# The link gets -Wno-error: a warning another compiler raises only at link time should not
+# fail the build (the compile keeps -Werror). LTO_CFLAGS= LTO_LDFLAGS= builds without LTO.
+LTO_CFLAGS ?= $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),-flto,-flto=auto)
+LTO_LDFLAGS ?= $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-flto-partition=one)
 PRELOAD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 	-fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc \
-	-fexceptions -pthread -Ipreload -DUNW_LOCAL_ONLY -flto=auto $(CFLAGS)
+	-fexceptions -pthread -Ipreload -DUNW_LOCAL_ONLY $(LTO_CFLAGS) $(CFLAGS)
 ANALYZER_CFLAGS := $(BASE_CFLAGS) -Ianalyzer -pthread $(SAN_FLAGS) $(CFLAGS)
 
 PRELOAD_OBJ  := $(patsubst %.c,$(BUILD)/obj/pic/%.o,$(PRELOAD_SRC) $(COMMON_SRC))
@@ -88,7 +92,8 @@ $(BUILD)/obj/exe/%.o: %.c
 
 $(BUILD)/libgrowth.so: $(PRELOAD_OBJ)
 	@$(if $(Q),echo '  LD       $@')
-	$(Q)$(CC) $(PRELOAD_CFLAGS) -flto-partition=one -shared -Wl,-z,defs -Wl,--version-script=preload/exports.map \
+	$(Q)$(CC) $(PRELOAD_CFLAGS) $(LTO_LDFLAGS) -Wno-error -shared -Wl,-z,defs \
+		-Wl,--version-script=preload/exports.map \
 		-o $@ $(PRELOAD_OBJ) $(UNWIND_LIBS) $(ZSTD_LIBS) -ldl $(LDFLAGS)
 
 $(BUILD)/growth: $(ANALYZER_OBJ)

@@ -444,10 +444,8 @@ static inline uint64_t lookup(struct grw_cfi_thread *t, uintptr_t ip)
 	return rule;
 }
 
-/* One unwind step with a packed rule. Returns 0 with the caller's registers, 1 at the end of
- * the stack (or where the chain leaves it: stop rather than guess), -1 when a full unwinder is
- * needed. */
-/* The step of a RULE_OK rule: 0, or 1 where the chain leaves the stack. */
+/* The step of a RULE_OK rule: 0 with the caller's registers, or 1 where the chain leaves the
+ * stack (stop rather than guess). */
 static inline int step_ok(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp,
 			  uintptr_t hi)
 {
@@ -467,6 +465,8 @@ static inline int step_ok(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t
 	return 0;
 }
 
+/* One unwind step with a packed rule. Returns 0 with the caller's registers, 1 at the end of
+ * the stack (or where the chain leaves it), -1 when a full unwinder is needed. */
 static inline int step(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp, uintptr_t hi)
 {
 	unsigned kind = RULE_KIND(rule);
@@ -717,7 +717,8 @@ static int reuse(struct grw_cfi_thread *t, uintptr_t *ips, int max, int n, int k
 		if (ended) {
 			t->complete = 1; /* it stopped just short of the end */
 			finish(t, CAP - t->saved, CAP, false);
-			set_key(t, a, n);
+			if (a + n == CAP)
+				set_key(t, a, n);
 		}
 		return n;
 	}
@@ -733,7 +734,9 @@ static int reuse(struct grw_cfi_thread *t, uintptr_t *ips, int max, int n, int k
 	t->complete = ended;
 	t->h[CAP] = 0;
 	finish(t, CAP - t->saved, CAP, !ended);
-	if (ended)
+	/* The output is the kept slots from a - c to the end, unless go_on dropped frames (only
+	 * possible while nothing was output yet). */
+	if (ended && a - c + n == CAP)
 		set_key(t, a - c, n);
 	return n;
 }

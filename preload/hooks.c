@@ -39,14 +39,21 @@ GRW_HOOKS(X)
  * that it would otherwise walk and drop on every allocation (docs/performance.md, run 5).
  * Must be expanded in the exported function itself (the bodies below are always inlined): in
  * a helper, the walk would start at the helper's frame and walk the hook's as one of growth's. */
+/* The signal fences keep the guard set whenever the frame is (a signal handler's capture
+ * must not start at a frame that is not its own). The frame is used only where it has the
+ * standard layout, the caller's stack pointer just above it (true of every hook here: no stack
+ * arguments, no realignment; the test folds to a constant). */
 #define ENTER_CAPTURE()                                                                    \
 	do {                                                                               \
 		grw_in_growth = 1;                                                         \
-		grw_entry_frame = __builtin_frame_address(0);                              \
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                   \
+		void *fp_ = __builtin_frame_address(0);                                    \
+		grw_entry_frame = (char *)__builtin_dwarf_cfa() == (char *)fp_ + 16 ? fp_ : NULL; \
 	} while (0)
 #define LEAVE_CAPTURE()                                                                    \
 	do {                                                                               \
 		grw_entry_frame = NULL;                                                    \
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                   \
 		grw_in_growth = 0;                                                         \
 	} while (0)
 

@@ -45,7 +45,9 @@ static inline size_t grw_record_usable_of(void *p, size_t (*usable_fn)(void *))
  * guard (docs/performance.md, run 5): an allocation that does not cross this thread's sampling
  * countdown, and a free whose filter slot says it cannot be of a sampled block. Each is the
  * first test that grw_record_alloc (take_sample) and grw_record_free make, taken out: when
- * they answer false, the recorder makes the same test again and goes on. */
+ * they answer false, the recorder makes the same test again and goes on. (The countdown is
+ * now updated before the guard is set: a signal handler's allocation between its load and
+ * store can be lost to the count, a bias far below the sampling noise.) */
 extern __thread int64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
 extern uint32_t grw_sample_filter[];
 #define GRW_FILTER_BITS 18

@@ -7,7 +7,6 @@
 #define GRW_UNWIND_H
 
 #include <stdbool.h>
-#include <stdbool.h>
 #include <stdint.h>
 
 /* A captured stack's key for grw_sites_intern (stackhash.h), when the walker found it. */
