@@ -51,7 +51,6 @@ static int64_t current_site(struct grw_tblock *tb, uint32_t kind)
 
 /* Bytes left before the next sample; <= 0: draw first. */
 __thread int64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
-#define t_countdown grw_sample_countdown
 static __thread uint64_t t_rng;      /* xorshift64* state, 0 = not seeded */
 
 /* ln(u) for u in (0, 1], without libm: u = m * 2^e with m in [1, 2), ln m by the atanh series
@@ -117,19 +116,19 @@ static int64_t draw_countdown(void)
 static inline bool take_sample(size_t size)
 {
 	int64_t n = size > (size_t)INT64_MAX ? INT64_MAX : (int64_t)size;
-	if (__builtin_expect(t_countdown > n, 1)) {
-		t_countdown -= n;
+	if (__builtin_expect(grw_sample_countdown > n, 1)) {
+		grw_sample_countdown -= n;
 		return false;
 	}
-	if (t_countdown <= 0 && t_rng == 0) { /* this thread's first allocation */
-		t_countdown = draw_countdown();
-		if (t_countdown > n) {
-			t_countdown -= n;
+	if (grw_sample_countdown <= 0 && t_rng == 0) { /* this thread's first allocation */
+		grw_sample_countdown = draw_countdown();
+		if (grw_sample_countdown > n) {
+			grw_sample_countdown -= n;
 			return false;
 		}
 	}
 	/* Crossed zero. The distance is memoryless: draw the next one from here. */
-	t_countdown = draw_countdown();
+	grw_sample_countdown = draw_countdown();
 	return true;
 }
 
