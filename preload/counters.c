@@ -77,7 +77,8 @@ struct grw_tblock *grw_counters_self(void)
 
 /* The slot of site in b, allocating its chunk when create; NULL when absent or out of memory.
  * Only b's owner creates, except for the retired block, which is shared (hence the CAS). */
-static struct grw_cslot *slot_of(struct grw_tblock *b, uint32_t site, bool create)
+static __attribute__((noinline)) struct grw_cslot *slot_make(struct grw_tblock *b, uint32_t site,
+							      bool create)
 {
 	uint32_t t = site >> (CHUNK_SHIFT + MID_SHIFT);
 	uint32_t m = (site >> CHUNK_SHIFT) & (MID - 1);
@@ -112,6 +113,23 @@ static struct grw_cslot *slot_of(struct grw_tblock *b, uint32_t site, bool creat
 		}
 	}
 	return &c->slot[site & (CHUNK - 1)];
+}
+
+/* slot_make's common case, inline: both directory levels are there (saves the register
+ * saves that its allocating path costs on every call). */
+static inline struct grw_cslot *slot_of(struct grw_tblock *b, uint32_t site, bool create)
+{
+	uint32_t t = site >> (CHUNK_SHIFT + MID_SHIFT);
+	if (__builtin_expect(t < TOP, 1)) {
+		struct mid *md = __atomic_load_n(&b->top[t], __ATOMIC_ACQUIRE);
+		if (__builtin_expect(md != NULL, 1)) {
+			struct chunk *c = __atomic_load_n(
+				&md->chunk[(site >> CHUNK_SHIFT) & (MID - 1)], __ATOMIC_ACQUIRE);
+			if (__builtin_expect(c != NULL, 1))
+				return &c->slot[site & (CHUNK - 1)];
+		}
+	}
+	return slot_make(b, site, create);
 }
 
 static inline void own_add(uint64_t *p, uint64_t d)
