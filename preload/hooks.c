@@ -38,11 +38,11 @@ GRW_HOOKS(X)
  * starts at the hook's own frame (grw_entry_frame), and skips the 4-6 frames of growth's
  * that it would otherwise walk and drop on every allocation (docs/performance.md, run 5).
  * Must be expanded in the exported function itself (the bodies below are always inlined): in
- * a helper, the walk would start at the helper's frame and walk the hook's as one of growth's. */
-/* The signal fences keep the guard set whenever the frame is (a signal handler's capture
- * must not start at a frame that is not its own). The frame is used only where it has the
- * standard layout, the caller's stack pointer just above it (true of every hook here: no stack
- * arguments, no realignment; the test folds to a constant). */
+ * a helper, the walk would start at the helper's frame and walk the hook's as one of growth's.
+ * The signal fences keep the guard set whenever the frame is (a signal handler's capture must
+ * not start at a frame that is not its own). The frame is used only where it has the standard
+ * layout, the caller's stack pointer just above it (true of every hook here: no stack
+ * arguments, no realignment; the test costs a compare). */
 #define ENTER_CAPTURE()                                                                    \
 	do {                                                                               \
 		grw_in_growth = 1;                                                         \

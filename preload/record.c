@@ -159,13 +159,7 @@ static void weights(uint64_t size, uint64_t *count, uint64_t *bytes)
  * sampled blocks are live per 100 MiB of heap: well under 1% of frees take the map. 1 MiB of
  * BSS, touched only in sampled mode.
  */
-#define FILTER_BITS GRW_FILTER_BITS
-uint32_t grw_sample_filter[1u << FILTER_BITS];
-
-static inline uint32_t *filter_slot(uintptr_t p)
-{
-	return &grw_sample_filter[(p >> 10) & ((1u << FILTER_BITS) - 1)];
-}
+uint32_t grw_sample_filter[1u << GRW_FILTER_BITS];
 
 static inline bool sampled_mode(void)
 {
@@ -280,7 +274,7 @@ void grw_record_alloc(void *p, size_t size, size_t usable)
 		weights(stale.size, &wc, &wb);
 		grw_counters_add(tb, stale.site, 0, wc, 0, wb);
 	} else if (sampled) {
-		__atomic_fetch_add(filter_slot((uintptr_t)p), 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(grw_sample_filter_slot(p), 1, __ATOMIC_RELAXED);
 	}
 	weights(size, &wc, &wb);
 	grw_counters_add(tb, (uint32_t)site, wc, 0, wb, 0);
@@ -301,12 +295,12 @@ bool grw_record_free(void *p, size_t usable, struct grw_block *was)
 		return true;
 	}
 	bool sampled = sampled_mode();
-	if (sampled && __atomic_load_n(filter_slot((uintptr_t)p), __ATOMIC_RELAXED) == 0)
+	if (sampled && __atomic_load_n(grw_sample_filter_slot(p), __ATOMIC_RELAXED) == 0)
 		return false;
 	if (!grw_addrmap_remove((uintptr_t)p, &b))
 		return false;
 	if (sampled)
-		__atomic_fetch_sub(filter_slot((uintptr_t)p), 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(grw_sample_filter_slot(p), 1, __ATOMIC_RELAXED);
 	uint64_t wc, wb;
 	weights(b.size, &wc, &wb);
 	grw_counters_add(grw_counters_self(), b.site, 0, wc, 0, wb);
@@ -328,7 +322,7 @@ void grw_record_unfree(void *p, size_t usable, const struct grw_block *was)
 	if (rc < 0)
 		return;
 	if (rc == 0 && sampled_mode())
-		__atomic_fetch_add(filter_slot((uintptr_t)p), 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(grw_sample_filter_slot(p), 1, __ATOMIC_RELAXED);
 	uint64_t wc, wb;
 	weights(was->size, &wc, &wb);
 	grw_counters_add(tb, was->site, 0, (uint64_t)0 - wc, 0, (uint64_t)0 - wb);

@@ -60,12 +60,16 @@ static inline bool grw_record_skips_alloc(size_t n)
 	return true;
 }
 
+/* A sampled block's slot in the filter of live sampled blocks (record.c explains it). */
+static inline uint32_t *grw_sample_filter_slot(const void *p)
+{
+	return &grw_sample_filter[((uintptr_t)p >> 10) & ((1u << GRW_FILTER_BITS) - 1)];
+}
+
 static inline bool grw_record_skips_free(const void *p)
 {
 	return grw_cfg.sample_bytes &&
-	       __atomic_load_n(&grw_sample_filter[((uintptr_t)p >> 10) &
-						  ((1u << GRW_FILTER_BITS) - 1)],
-			       __ATOMIC_RELAXED) == 0;
+	       __atomic_load_n(grw_sample_filter_slot(p), __ATOMIC_RELAXED) == 0;
 }
 
 /* A heap block of size requested bytes now lives at p. usable: the allocator's usable size of
