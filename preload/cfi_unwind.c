@@ -605,6 +605,7 @@ static inline void finish(struct grw_cfi_thread *t, int lo, int hi, bool need)
 static inline void set_key(struct grw_cfi_thread *t, int a, int n)
 {
 	t->key = t->h[a] - grw_poly_pow[n] * t->h[a + n];
+	t->key_at = a;
 	t->key_ok = 1;
 }
 
@@ -676,10 +677,14 @@ static int reuse(struct grw_cfi_thread *t, uintptr_t *ips, int max, int n, int k
 		a = j - k + dropped;
 	}
 	int m = CAP - i < max - n ? CAP - i : max - n;
-	memcpy(ips + n, &t->ip[i], (size_t)m * sizeof *ips);
+	bool deep = cut || k + (CAP - j) > GRW_CFI_PREV;
+	/* The common case ends in set_key below: the output is then the kept slots [a, a + n),
+	 * where the caller reads it (t->key_at), and ips need not get the reused frames. */
+	if (deep || (n + m < max && !t->complete))
+		memcpy(ips + n, &t->ip[i], (size_t)m * sizeof *ips);
 	n += m;
 
-	if (cut || k + (CAP - j) > GRW_CFI_PREV) {
+	if (deep) {
 		/* Deeper than we keep: keep the innermost GRW_CFI_PREV frames, as a walk cut
 		 * short (or, when the new frames alone overflowed the scratch, those). */
 		if (n < max && !t->complete) {

@@ -47,7 +47,9 @@ struct grw_cfi_thread {
 	uint32_t gen; /* grw_cfi_generation() when the cache was last valid */
 	int went_past_cgo; /* the last walk went on by frame pointers past runtime.asmcgocall
 			    * (libunwind stops there: GROWTH_UNWIND=check needs to know) */
-	int key_ok;   /* the last walk's frames have their key in key (stackhash.h) */
+	int key_ok;   /* the last walk's frames have their key in key (stackhash.h), and are the
+		       * kept slots from key_at: ip + key_at (ips may not hold them) */
+	int key_at;
 	uint64_t key;
 };
 
@@ -57,7 +59,9 @@ struct grw_cfi_thread {
  * dropped first, then the frames in growth's own code up to the first one outside it
  * (grw_cfi_set_self_range); innermost first. Returns the number captured (0 when the walk
  * could not start), or GRW_CFI_FALLBACK when a frame needs a full unwinder. When t->key_ok is
- * set on return, t->key is grw_stack_poly(ips, n) (stackhash.h), found without hashing. */
+ * set on return, the frames are t->ip + t->key_at, not necessarily in ips (valid until the
+ * thread's next walk), and t->key is grw_stack_poly of them (stackhash.h), found without
+ * hashing. */
 int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip,
 		      const void *from);
 

@@ -40,7 +40,7 @@ static int64_t current_site(struct grw_tblock *tb, uint32_t kind)
 	struct grw_stack_key key;
 	int depth = grw_unwind_capture(frames, (int)grw_cfg.depth, &key);
 	uint32_t id;
-	if (grw_sites_intern(grw_counters_cache(tb), kind, frames, (uint32_t)depth,
+	if (grw_sites_intern(grw_counters_cache(tb), kind, key.frames, (uint32_t)depth,
 			     key.ok ? &key.v : NULL, &id) < 0)
 		return -1;
 	return id;

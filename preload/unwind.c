@@ -151,16 +151,20 @@ void grw_unwind_thread_exit(void)
 int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast, struct grw_stack_key *key)
 {
 	key->ok = false;
+	key->frames = frames;
 	if (fast) {
-		/* The fast walker drops growth's frames itself and writes the caller's stack
-		 * straight into frames, walking no further than asked (saved a copy and up to
-		 * LEAD steps per capture). */
+		/* The fast walker drops growth's frames itself and walks no further than asked
+		 * (saved a copy and up to LEAD steps per capture); when it found the key, the
+		 * frames are in its kept walk, not copied to frames. */
 		struct grw_cfi_thread *t = cfi_self();
 		if (t != CFI_OFF) {
 			int n = grw_cfi_backtrace(t, frames, max, 0, grw_entry_frame);
 			if (n != GRW_CFI_FALLBACK) {
-				key->ok = t->key_ok;
-				key->v = t->key;
+				if (t->key_ok) {
+					key->ok = true;
+					key->v = t->key;
+					key->frames = t->ip + t->key_at;
+				}
 				return n;
 			}
 		}
@@ -209,17 +213,18 @@ static int capture_checked(uintptr_t *frames, int max)
 	int m = grw_cfi_backtrace(t, fast, max, 0, grw_entry_frame);
 	if (m == GRW_CFI_FALLBACK)
 		return n;
+	const uintptr_t *got = t->key_ok ? t->ip + t->key_at : fast;
 	__atomic_fetch_add(&check_fast, 1, __ATOMIC_RELAXED);
 	/* libunwind stops at runtime.asmcgocall when C was called from a goroutine; the fast
 	 * walker goes on into Go. Same frames up to there is agreement. */
 	bool go_longer = t->went_past_cgo && m > n;
 	if (t->key_ok)
 		__atomic_fetch_add(&check_keyed, 1, __ATOMIC_RELAXED);
-	if ((m != n && !go_longer) || memcmp(fast, frames, (size_t)n * sizeof *frames) != 0 ||
-	    (t->key_ok && t->key != grw_stack_poly(fast, (uint32_t)m))) {
+	if ((m != n && !go_longer) || memcmp(got, frames, (size_t)n * sizeof *frames) != 0 ||
+	    (t->key_ok && t->key != grw_stack_poly(got, (uint32_t)m))) {
 		__atomic_fetch_add(&check_mismatches, 1, __ATOMIC_RELAXED);
 		GRW_LOG_ONCE(GRW_LOG_WARN, "unwind check: fast walker gave %d frames, libunwind %d "
-			     "(first %p vs %p)", m, n, m ? (void *)fast[0] : NULL,
+			     "(first %p vs %p)", m, n, m ? (void *)got[0] : NULL,
 			     n ? (void *)frames[0] : NULL);
 	}
 	return n;
@@ -230,6 +235,7 @@ int grw_unwind_capture(uintptr_t *frames, int max, struct grw_stack_key *key)
 	if (__builtin_expect(grw_cfg.unwind == GRW_UNWIND_FAST, 1))
 		return grw_unwind_capture_with(frames, max, true, key);
 	key->ok = false;
+	key->frames = frames;
 	if (grw_cfg.unwind == GRW_UNWIND_CHECK)
 		return capture_checked(frames, max);
 	return grw_unwind_capture_with(frames, max, false, key);

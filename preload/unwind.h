@@ -9,8 +9,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A captured stack's key for grw_sites_intern (stackhash.h), when the walker found it. */
+/* Where a captured stack is, and its key for grw_sites_intern (stackhash.h) when the walker
+ * found it. */
 struct grw_stack_key {
+	const uintptr_t *frames; /* the buffer passed, or the walker's own copy (valid until the
+				  * thread's next capture) */
 	uint64_t v;
 	bool ok;
 };
@@ -18,10 +21,10 @@ struct grw_stack_key {
 /* Sets libunwind's caching policy and learns growth's own text range. Call once from init. */
 void grw_unwind_init(void);
 
-/* Fills frames with up to max return addresses of the current thread, innermost first,
- * starting in the function that called the hooked allocator (growth's own frames dropped).
- * Returns the number stored (0 when the stack cannot be walked). Call with the guard set;
- * async-signal-safe as far as libunwind is. */
+/* Captures up to max return addresses of the current thread, innermost first, starting in the
+ * function that called the hooked allocator (growth's own frames dropped), into frames or
+ * (saving a copy) where key->frames says. Returns the number captured (0 when the stack cannot
+ * be walked). Call with the guard set; async-signal-safe as far as libunwind is. */
 int grw_unwind_capture(uintptr_t *frames, int max, struct grw_stack_key *key);
 
 /* The same with the walker chosen by the caller: fast = the CFI walker with libunwind as the
