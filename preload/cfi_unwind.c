@@ -419,8 +419,9 @@ static uint64_t compute_rule(uintptr_t ra)
 	if (s.ra_off == RA_UNDEFINED)
 		return rule_pack(RULE_END, 0, 0, 0);
 	if (s.ra_off != -8 || (s.cfa_reg != DW_RSP && s.cfa_reg != DW_RBP) || s.cfa_off <= 0 ||
-	    s.cfa_off > INT32_MAX || s.rbp_off < INT16_MIN || s.rbp_off > INT16_MAX)
-		return fallback;
+	    s.cfa_off > INT32_MAX || s.rbp_off < INT16_MIN || (s.rbp_off && s.rbp_off > -16))
+		return fallback; /* (RBP saved at cfa - 8 or above would overlap the return address
+				  * or the caller's frame: step_ok relies on its never being so) */
 	return rule_pack(RULE_OK, s.cfa_reg, (int)s.rbp_off, (int32_t)s.cfa_off);
 }
 
@@ -445,21 +446,20 @@ static inline uint64_t lookup(struct grw_cfi_thread *t, uintptr_t ip)
 }
 
 /* The step of a RULE_OK rule: 0 with the caller's registers, or 1 where the chain leaves the
- * stack (stop rather than guess). */
+ * stack (stop rather than guess). Every read is in [sp, hi): the return address at cfa - 8
+ * with sp + 8 <= cfa <= hi, and the saved RBP at cfa + rbp_off, which compute_rule keeps at or
+ * below cfa - 16, so asking cfa >= sp - rbp_off bounds it too (one compare for both reads). */
 static inline int step_ok(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp,
 			  uintptr_t hi)
 {
 	uintptr_t s = *sp;
 	uintptr_t cfa = (((rule >> 8) & 0xff) == DW_RSP ? s : *bp) + (intptr_t)(int32_t)(rule >> 32);
-	if (cfa < s + 8 || cfa > hi || (cfa & 7))
+	intptr_t rbp_off = (int16_t)(rule >> 16);
+	uintptr_t need = rbp_off ? (uintptr_t)-rbp_off : 8;
+	if (cfa < s + need || cfa > hi || (cfa & 7))
 		return 1;
-	int16_t rbp_off = (int16_t)(rule >> 16);
-	if (rbp_off) {
-		uintptr_t at = cfa + (intptr_t)rbp_off;
-		if (at < s || at + 8 > hi)
-			return 1;
-		*bp = *(const uintptr_t *)at;
-	}
+	if (rbp_off)
+		*bp = *(const uintptr_t *)(cfa + rbp_off);
 	*ip = *(const uintptr_t *)(cfa - 8);
 	*sp = cfa;
 	return 0;
@@ -601,6 +601,24 @@ static inline void finish(struct grw_cfi_thread *t, int lo, int hi, bool need)
 	}
 }
 
+/* place(t, k, to) then finish(t, to, to + k, need) in one pass: the common end of a walk.
+ * (Scratch rules come from lookup(), so they have no BP_NEEDED bit to clear.) */
+static inline void place_finish(struct grw_cfi_thread *t, int k, int to, bool need)
+{
+	uint64_t nd = need, h = t->h[to + k];
+	for (int i = k - 1; i >= 0; i--) {
+		uintptr_t ip = t->ip[i];
+		uint64_t r = t->rule[i];
+		nd = ((r >> NEEDS_BP_SHIFT) | ((r >> PASSES_BP_SHIFT) & nd)) & 1;
+		h = grw_frame_mix(ip) + GRW_POLY_B * h;
+		t->ip[to + i] = ip;
+		t->sp[to + i] = t->sp[i];
+		t->bp[to + i] = t->bp[i];
+		t->rule[to + i] = r | nd << 7;
+		t->h[to + i] = h;
+	}
+}
+
 /* The key of the n output frames, which are the kept slots [a, a + n). */
 static inline void set_key(struct grw_cfi_thread *t, int a, int n)
 {
@@ -707,9 +725,8 @@ static int reuse(struct grw_cfi_thread *t, uintptr_t *ips, int max, int n, int k
 		finish(t, CAP - k - old, CAP, true);
 		return n;
 	}
-	place(t, k, j - k);
+	place_finish(t, k, j - k, (t->rule[j] & BP_NEEDED) != 0);
 	t->saved = k + (CAP - j);
-	finish(t, j - k, j, (t->rule[j] & BP_NEEDED) != 0);
 	if (n == max || t->complete) {
 		set_key(t, a, n);
 		return n;
@@ -824,11 +841,10 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 			break;
 	}
 	/* Nothing in common with the kept walk: this walk is kept instead. */
-	place(t, k, CAP - k);
 	t->saved = k;
 	t->complete = complete && !cut;
 	t->h[CAP] = 0;
-	finish(t, CAP - k, CAP, !t->complete);
+	place_finish(t, k, CAP - k, !t->complete);
 	if (t->complete) /* then every output frame is kept: the last k - dropped */
 		set_key(t, CAP - k + dropped, n);
 	return n;
