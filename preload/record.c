@@ -33,8 +33,9 @@ static inline void maybe_start_writer(void)
 		grw_writer_start_child();
 }
 
-/* The site of the current stack, or -1 when it cannot be interned. */
-static int64_t current_site(struct grw_tblock *tb, uint32_t kind)
+/* The site of the current stack, or -1 when it cannot be interned. Inline: a function level
+ * less on every allocation. */
+static inline __attribute__((always_inline)) int64_t current_site(struct grw_tblock *tb, uint32_t kind)
 {
 	uintptr_t frames[GRW_MAX_DEPTH];
 	struct grw_stack_key key;

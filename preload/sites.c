@@ -54,26 +54,6 @@ void grw_poly_init(void)
 		grw_poly_pow[i] = p;
 }
 
-/* The stack's hash: its polynomial key (stackhash.h) with kind and depth, finished by
- * MurmurHash3's 64-bit mix so that every bit depends on every frame (the key's low bits depend
- * only on the frames' low bits; the index uses the low bits, the cache the high ones). */
-static inline uint64_t stack_hash(uint32_t kind, uint32_t depth, uint64_t poly)
-{
-	uint64_t h = poly ^ ((uint64_t)kind << 32 | depth) * 0x9e3779b97f4a7c15ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
-}
-
-/* A second, independent check stored beside the hash in the per-thread cache: never 0. */
-static inline uint32_t stack_tag(uint32_t kind, const uintptr_t *frames, uint32_t depth)
-{
-	uint32_t t = depth ? (uint32_t)frames[0] ^ (uint32_t)(frames[depth - 1] >> 4) : 0;
-	return (t ^ (depth * 0x9e3779b9u) ^ kind) | 1u;
-}
-
 uint32_t grw_sites_count(void)
 {
 	return __atomic_load_n(&nsites, __ATOMIC_ACQUIRE);
@@ -169,21 +149,10 @@ static int create(uint32_t kind, const uintptr_t *frames, uint32_t depth, uint64
 	return 0;
 }
 
-int grw_sites_intern(struct grw_site_cache *cache, uint32_t kind, const uintptr_t *frames,
-		     uint32_t depth, const uint64_t *key, uint32_t *id)
+int grw_sites_intern_miss(struct grw_site_cache *cache, uint32_t kind, const uintptr_t *frames,
+			  uint32_t depth, uint64_t h, uint32_t tag, uint32_t *id)
 {
-	uint64_t h = stack_hash(kind, depth, key ? *key : grw_stack_poly(frames, depth));
-	uint32_t tag = stack_tag(kind, frames, depth);
 	unsigned slot = (unsigned)(h >> 40) & (GRW_SITE_CACHE - 1);
-	/* A hit trusts the 64-bit hash and the tag (first and last frame, depth) instead of
-	 * comparing every frame with the site's: that compare read 256 bytes of a shared record per
-	 * allocation (11% of cxxbench's cycles). Two distinct stacks of one thread must agree on 96
-	 * bits to be confused, about 2^-64 per pair; the index below compares in full. */
-	if (cache && cache->e[slot].tag == tag && cache->e[slot].hash == h) {
-		*id = cache->e[slot].id;
-		return 0;
-	}
-
 	int rc = 0;
 	const struct grw_site *s = find(__atomic_load_n(&idx, __ATOMIC_ACQUIRE), h, kind, frames,
 					depth);

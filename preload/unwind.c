@@ -96,48 +96,45 @@ static inline int is_self(uintptr_t ip)
 	return ip >= self_lo && ip < self_hi;
 }
 
-/* This thread's fast-walker state: NULL until its first capture; CFI_OFF when the fast
- * walker is not used on this thread (stack bounds unknown, out of memory, thread exited). */
-static __thread struct grw_cfi_thread *t_cfi;
-#define CFI_OFF ((struct grw_cfi_thread *)1)
+__thread struct grw_cfi_thread *grw_cfi_tls;
 
 static struct grw_cfi_thread *cfi_self(void)
 {
-	struct grw_cfi_thread *t = t_cfi;
+	struct grw_cfi_thread *t = grw_cfi_tls;
 	if (__builtin_expect(t != NULL, 1))
 		return t;
-	t_cfi = CFI_OFF;
+	grw_cfi_tls = GRW_CFI_OFF;
 	pthread_attr_t attr;
 	void *addr;
 	size_t size;
 	/* pthread_getattr_np allocates (and reads /proc/self/maps for the main thread): we run
 	 * under the guard, so that goes straight to libc. */
 	if (pthread_getattr_np(pthread_self(), &attr) != 0)
-		return CFI_OFF;
+		return GRW_CFI_OFF;
 	int rc = pthread_attr_getstack(&attr, &addr, &size);
 	pthread_attr_destroy(&attr);
 	if (rc != 0 || !addr || !size)
-		return CFI_OFF;
+		return GRW_CFI_OFF;
 	t = grw_icalloc(sizeof *t);
 	struct grw_cfi_entry *cache = grw_icalloc(CFI_CACHE * sizeof *cache);
 	if (!t || !cache) {
 		grw_ifree(t, sizeof *t);
 		grw_ifree(cache, CFI_CACHE * sizeof *cache);
-		return CFI_OFF;
+		return GRW_CFI_OFF;
 	}
 	t->cache = cache;
 	t->cache_mask = CFI_CACHE - 1;
 	t->stack_lo = (uintptr_t)addr;
 	t->stack_hi = (uintptr_t)addr + size;
-	t_cfi = t;
+	grw_cfi_tls = t;
 	return t;
 }
 
 void grw_unwind_thread_exit(void)
 {
-	struct grw_cfi_thread *t = t_cfi;
-	t_cfi = CFI_OFF; /* late allocations of this thread (TLS destructors) use libunwind */
-	if (t && t != CFI_OFF) {
+	struct grw_cfi_thread *t = grw_cfi_tls;
+	grw_cfi_tls = GRW_CFI_OFF; /* late allocations of this thread (TLS destructors) use libunwind */
+	if (t && t != GRW_CFI_OFF) {
 		grw_ifree(t->cache, CFI_CACHE * sizeof *t->cache);
 		grw_ifree(t, sizeof *t);
 	}
@@ -157,7 +154,7 @@ int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast, struct grw_st
 		 * (saved a copy and up to LEAD steps per capture); when it found the key, the
 		 * frames are in its kept walk, not copied to frames. */
 		struct grw_cfi_thread *t = cfi_self();
-		if (t != CFI_OFF) {
+		if (t != GRW_CFI_OFF) {
 			int n = grw_cfi_backtrace(t, frames, max, 0, grw_entry_frame);
 			if (n != GRW_CFI_FALLBACK) {
 				if (t->key_ok) {
@@ -207,7 +204,7 @@ static int capture_checked(uintptr_t *frames, int max)
 	struct grw_stack_key key;
 	int n = grw_unwind_capture_with(frames, max, false, &key);
 	struct grw_cfi_thread *t = cfi_self();
-	if (t == CFI_OFF)
+	if (t == GRW_CFI_OFF)
 		return n;
 	__atomic_fetch_add(&check_captures, 1, __ATOMIC_RELAXED);
 	int m = grw_cfi_backtrace(t, fast, max, 0, grw_entry_frame);
@@ -230,9 +227,9 @@ static int capture_checked(uintptr_t *frames, int max)
 	return n;
 }
 
-int grw_unwind_capture(uintptr_t *frames, int max, struct grw_stack_key *key)
+int grw_unwind_capture_slow(uintptr_t *frames, int max, struct grw_stack_key *key)
 {
-	if (__builtin_expect(grw_cfg.unwind == GRW_UNWIND_FAST, 1))
+	if (grw_cfg.unwind == GRW_UNWIND_FAST)
 		return grw_unwind_capture_with(frames, max, true, key);
 	key->ok = false;
 	key->frames = frames;

@@ -9,6 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cfi_unwind.h"
+#include "config.h"
+#include "state.h"
+
 /* Where a captured stack is, and its key for grw_sites_intern (stackhash.h) when the walker
  * found it. */
 struct grw_stack_key {
@@ -21,15 +25,39 @@ struct grw_stack_key {
 /* Sets libunwind's caching policy and learns growth's own text range. Call once from init. */
 void grw_unwind_init(void);
 
-/* Captures up to max return addresses of the current thread, innermost first, starting in the
- * function that called the hooked allocator (growth's own frames dropped), into frames or
- * (saving a copy) where key->frames says. Returns the number captured (0 when the stack cannot
- * be walked). Call with the guard set; async-signal-safe as far as libunwind is. */
-int grw_unwind_capture(uintptr_t *frames, int max, struct grw_stack_key *key);
+/* This thread's fast-walker state: NULL until its first capture; GRW_CFI_OFF when the fast
+ * walker is not used on this thread (stack bounds unknown, out of memory, thread exited). */
+extern __thread struct grw_cfi_thread *grw_cfi_tls;
+#define GRW_CFI_OFF ((struct grw_cfi_thread *)1)
+
+/* grw_unwind_capture but for its common case: the first capture of a thread, the other
+ * GROWTH_UNWIND modes, and fallbacks. */
+int grw_unwind_capture_slow(uintptr_t *frames, int max, struct grw_stack_key *key);
 
 /* The same with the walker chosen by the caller: fast = the CFI walker with libunwind as the
  * fallback, else libunwind alone (grw_unwind_capture follows GROWTH_UNWIND). */
 int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast, struct grw_stack_key *key);
+
+/* Captures up to max return addresses of the current thread, innermost first, starting in the
+ * function that called the hooked allocator (growth's own frames dropped), into frames or
+ * (saving a copy) where key->frames says. Returns the number captured (0 when the stack cannot
+ * be walked). Call with the guard set; async-signal-safe as far as libunwind is. Inline: its
+ * common case is one call to the fast walker (a function level less on every allocation). */
+static inline int grw_unwind_capture(uintptr_t *frames, int max, struct grw_stack_key *key)
+{
+	struct grw_cfi_thread *t = grw_cfi_tls;
+	if (__builtin_expect(grw_cfg.unwind == GRW_UNWIND_FAST && (uintptr_t)t > 1, 1)) {
+		int n = grw_cfi_backtrace(t, frames, max, 0, grw_entry_frame);
+		if (__builtin_expect(n != GRW_CFI_FALLBACK, 1)) {
+			key->ok = t->key_ok;
+			key->v = t->key;
+			key->frames = t->key_ok ? t->ip + t->key_at : frames;
+			return n;
+		}
+		return grw_unwind_capture_with(frames, max, false, key); /* libunwind */
+	}
+	return grw_unwind_capture_slow(frames, max, key);
+}
 
 /* Frees this thread's walker state; later captures on this thread use libunwind. Called from
  * the thread-exit destructor. */
