@@ -782,6 +782,7 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 	if (t->gen != gen) {
 		memset(t->cache, 0, (t->cache_mask + 1) * sizeof *t->cache);
 		t->saved = 0;
+		t->sp[CAP] = UINTPTR_MAX; /* (the first walk comes here: gen starts at 0) */
 		t->gen = gen;
 	}
 	if (!from)
@@ -798,9 +799,9 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 	int j = CAP - t->saved, k = 0, dropped = 0, complete = 1, cut = 0;
 	int ok_from = CAP - 1, bad_at = -1;
 	while (ip) {
-		while (j < CAP && t->sp[j] < sp)
+		while (t->sp[j] < sp) /* sp[CAP] is all ones: no bounds test */
 			j++;
-		if (j < CAP && t->sp[j] == sp && t->ip[j] == ip &&
+		if (t->sp[j] == sp && t->ip[j] == ip &&
 		    (!(t->rule[j] & BP_NEEDED) || t->bp[j] == bp) &&
 		    suffix_holds(t, j, &ok_from, &bad_at))
 			return reuse(t, ips, max, n, k, j, dropped, cut, skip);

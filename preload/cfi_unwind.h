@@ -36,7 +36,7 @@ struct grw_cfi_thread {
 	 * RBP and packed rule, and h[i], the stack-key sum (stackhash.h) of frames [i, CAP) with
 	 * h[CAP] = 0. A new walk writes its new inner frames in [0, CAP - saved) first, then
 	 * moves them in front of the frames it reuses, so reused frames are never copied. */
-	uintptr_t ip[GRW_CFI_CAP], sp[GRW_CFI_CAP], bp[GRW_CFI_CAP];
+	uintptr_t ip[GRW_CFI_CAP], sp[GRW_CFI_CAP + 1], bp[GRW_CFI_CAP]; /* sp[CAP]: a sentinel */
 	uint64_t rule[GRW_CFI_CAP];
 	uint64_t h[GRW_CFI_CAP + 1];
 	int saved;    /* frames kept, <= GRW_CFI_PREV */
