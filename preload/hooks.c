@@ -34,14 +34,15 @@ GRW_HOOKS(X)
 /* ------------------------------------------------------------------------------------------ */
 /* Shared bodies */
 
-/* Enters growth for a recording that captures the stack, from an exported hook: the walk
- * starts at the hook's own frame (grw_entry_frame), and skips the 4-6 frames of growth's
- * that it would otherwise walk and drop on every allocation (docs/performance.md, run 5).
- * Must be expanded in the exported function itself (the bodies below are always inlined): in
- * a helper, the walk would start at the helper's frame and walk the hook's as one of growth's.
+/* Enters growth for a recording that captures the stack: the walk starts at the frame of the
+ * function that expands this (grw_entry_frame), and skips the 4-6 frames of growth's that it
+ * would otherwise walk and drop on every allocation (docs/performance.md, run 5). Expanded in
+ * an exported hook, or in a function that the hook tail-calls (malloc_recorded and the like),
+ * whose frame then takes the hook's place; in a function called otherwise, the walk starts at
+ * that function and drops the hook's frame as one of growth's (right, one step slower).
  * The signal fences keep the guard set whenever the frame is (a signal handler's capture must
  * not start at a frame that is not its own). The frame is used only where it has the standard
- * layout, the caller's stack pointer just above it (true of every hook here: no stack
+ * layout, the caller's stack pointer just above it (true of every function here: no stack
  * arguments, no realignment; the test costs a compare). */
 #define ENTER_CAPTURE()                                                                    \
 	do {                                                                               \
@@ -59,52 +60,115 @@ GRW_HOOKS(X)
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-/* p holds n requested bytes, padded by pad (grw_record_pad). */
-static ALWAYS_INLINE void rec_alloc(void *p, size_t n, size_t pad)
+/* Whether an allocation of n bytes is to be recorded: in sampled mode only one that crosses
+ * the countdown, which the others count down. Asked before the real call, so that the others
+ * go straight to it, a tail call (sampled mode pads nothing). A fork child with its trace
+ * still to start records: that starts it. */
+static ALWAYS_INLINE bool rec_wanted(size_t n)
 {
-	/* (A fork child with its trace still to start goes the whole way: that starts it.) */
-	if (__atomic_load_n(&grw_writer_pending, __ATOMIC_RELAXED) != 1 && grw_record_skips_alloc(n))
-		return;
+	return __atomic_load_n(&grw_writer_pending, __ATOMIC_RELAXED) == 1 ||
+	       !grw_record_skips_alloc(n);
+}
+
+/* Records that p holds n requested bytes, padded by pad (grw_record_pad); returns p. Expanded
+ * in out-of-line functions that the hooks tail-call (malloc_recorded and the like), so that
+ * the hooks' other paths save no registers, and the recording function's frame takes the
+ * hook's place: the walk starts there (ENTER_CAPTURE). Where a hook calls one of them instead,
+ * the walk drops the hook's frame as one of growth's, at the cost of one more step. */
+static ALWAYS_INLINE void *record(void *p, size_t n, size_t pad)
+{
 	int saved = errno;
 	ENTER_CAPTURE();
 	grw_record_alloc(p, n, pad ? grw_real.malloc_usable_size(p) : 0);
 	LEAVE_CAPTURE();
 	errno = saved;
+	return p;
 }
 
-static inline void rec_free(void *p)
+/* record() for the hooks whose real call is not malloc's (returns p, so that a caller that
+ * tests the result can still tail-call it). */
+static __attribute__((noinline, returns_nonnull)) void *rec_alloc(void *p, size_t n, size_t pad)
 {
-	if (grw_record_skips_free(p))
-		return;
+	return record(p, n, pad);
+}
+
+/* Whether this thread may record now (with libc resolved). */
+static ALWAYS_INLINE bool rec_on(void)
+{
+	return !grw_in_growth && grw_enabled();
+}
+
+static ALWAYS_INLINE bool real_ready(void)
+{
+	return __builtin_expect(__atomic_load_n(&grw_real_ready, __ATOMIC_ACQUIRE), 1);
+}
+
+/* malloc's recorded path: the padded real call, then the recording. */
+static __attribute__((noinline)) void *malloc_recorded(size_t n)
+{
+	size_t pad = grw_record_pad(n);
+	void *r = grw_real.malloc(n + pad);
+	return r ? record(r, n, pad) : r;
+}
+
+/* malloc before libc is resolved (the first calls of a process): from the bootstrap arena
+ * when it cannot be. */
+static __attribute__((noinline)) void *malloc_unready(size_t n)
+{
+	if (!grw_real_ensure())
+		return grw_arena_alloc(n, 0);
+	if (rec_on() && rec_wanted(n))
+		return malloc_recorded(n);
+	return grw_real.malloc(n);
+}
+
+/* The recording of a free, then the free, out of line: see rec_alloc. */
+static __attribute__((noinline)) void free_recorded(void *p)
+{
 	int saved = errno;
 	grw_in_growth = 1;
 	grw_record_free(p, grw_record_usable_of(p, grw_real.malloc_usable_size), NULL);
 	grw_in_growth = 0;
 	errno = saved;
+	grw_real.free(p);
 }
 
+/* The part of free after the bootstrap arena's test. */
+static ALWAYS_INLINE void free_rest(void *p)
+{
+	if (grw_record_skips_free(p) || !rec_on()) /* sampled mode's common case first */
+		grw_real.free(p);
+	else
+		free_recorded(p);
+}
+
+/* free before libc is resolved (the first calls of a process), out of line. */
+static __attribute__((noinline)) void free_unready(void *p)
+{
+	if (grw_real_ensure())
+		free_rest(p);
+	/* else: cannot happen for a pointer libc gave out; leak rather than crash */
+}
+
+/* malloc: no call but tail calls, so that the common paths need no frame. */
 static ALWAYS_INLINE void *do_malloc(size_t n)
 {
-	if (unlikely(!grw_real_ensure()))
-		return grw_arena_alloc(n, 0);
-	if (grw_in_growth || !grw_enabled())
+	if (unlikely(!real_ready()))
+		return malloc_unready(n);
+	if (!rec_wanted(n) || !rec_on()) /* sampled mode's common case first */
 		return grw_real.malloc(n);
-	size_t pad = grw_record_pad(n);
-	void *r = grw_real.malloc(n + pad);
-	if (r)
-		rec_alloc(r, n, pad);
-	return r;
+	return malloc_recorded(n);
 }
 
-static inline void do_free(void *p)
+static ALWAYS_INLINE void do_free(void *p)
 {
 	if (!p || grw_arena_owns(p))
 		return;
-	if (unlikely(!grw_real_ensure()))
-		return; /* cannot happen for a pointer libc gave out; leak rather than crash */
-	if (!grw_in_growth && grw_enabled())
-		rec_free(p);
-	grw_real.free(p);
+	/* No call but tail calls: the common cases need no frame. */
+	if (unlikely(!real_ready()))
+		free_unready(p);
+	else
+		free_rest(p);
 }
 
 /* An aligned allocation through fn (memalign-like: alignment, size). */
@@ -112,13 +176,11 @@ static ALWAYS_INLINE void *do_aligned(void *(*fn)(size_t, size_t), size_t al, si
 {
 	if (unlikely(!grw_real_ensure()))
 		return grw_arena_alloc(n, al);
-	if (grw_in_growth || !grw_enabled())
+	if (grw_in_growth || !grw_enabled() || !rec_wanted(n))
 		return fn(al, n);
 	size_t pad = grw_record_pad(n);
 	void *r = fn(al, n + pad);
-	if (r)
-		rec_alloc(r, n, pad);
-	return r;
+	return r ? rec_alloc(r, n, pad) : r;
 }
 
 /* realloc and reallocarray: the free is recorded first (another thread may get p as soon as
@@ -186,27 +248,46 @@ void free(void *p)
 	do_free(p);
 }
 
+/* calloc's recorded path: see malloc_recorded. */
+static __attribute__((noinline)) void *calloc_recorded(size_t nmemb, size_t size, size_t n)
+{
+	size_t pad = grw_record_pad(n);
+	void *r = pad ? grw_real.calloc(1, n + pad) : grw_real.calloc(nmemb, size);
+	return r ? record(r, n, pad) : r;
+}
+
+static __attribute__((noinline)) void *calloc_unready(size_t nmemb, size_t size)
+{
+	size_t n;
+	if (__builtin_mul_overflow(nmemb, size, &n)) {
+		if (grw_real_ensure())
+			return grw_real.calloc(nmemb, size); /* fails there, with its errno */
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!grw_real_ensure())
+		return grw_arena_alloc(n, 0); /* static storage: already zero */
+	if (rec_on() && rec_wanted(n))
+		return calloc_recorded(nmemb, size, n);
+	return grw_real.calloc(nmemb, size);
+}
+
 void *calloc(size_t nmemb, size_t size)
 {
 	size_t n;
-	if (unlikely(!grw_real_ensure())) {
-		if (__builtin_mul_overflow(nmemb, size, &n)) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		return grw_arena_alloc(n, 0); /* static storage: already zero */
-	}
-	if (grw_in_growth || !grw_enabled() || __builtin_mul_overflow(nmemb, size, &n))
+	if (unlikely(!real_ready()))
+		return calloc_unready(nmemb, size);
+	if (__builtin_mul_overflow(nmemb, size, &n) || !rec_wanted(n) || !rec_on())
 		return grw_real.calloc(nmemb, size); /* an overflow fails there, with its errno */
-	size_t pad = grw_record_pad(n);
-	void *r = pad ? grw_real.calloc(1, n + pad) : grw_real.calloc(nmemb, size);
-	if (r)
-		rec_alloc(r, n, pad);
-	return r;
+	return calloc_recorded(nmemb, size, n);
 }
 
 void *realloc(void *p, size_t n)
 {
+	/* Sampled mode's common case: the old block is not a sampled one (the filter says so) and
+	 * the new one does not cross the countdown (which it counts down). */
+	if (real_ready() && p && !grw_arena_owns(p) && grw_record_skips_free(p) && !rec_wanted(n))
+		return grw_real.realloc(p, n);
 	return do_realloc(p, n, call_realloc, n, 0);
 }
 
@@ -233,7 +314,7 @@ int posix_memalign(void **out, size_t al, size_t n)
 		*out = p;
 		return 0;
 	}
-	if (grw_in_growth || !grw_enabled())
+	if (grw_in_growth || !grw_enabled() || !rec_wanted(n))
 		return grw_real.posix_memalign(out, al, n);
 	int saved = errno;
 	size_t pad = grw_record_pad(n);
@@ -320,25 +401,35 @@ static void *real_op(void **slot, const char *name)
 	return f;
 }
 
-#define NEW_PLAIN(name)                                                                            \
-	void *name(size_t n)                                                                       \
+/* operator new: malloc's paths, each a tail call as in malloc; where the allocation fails, the
+ * real operator new. ARGS/PASS: the operator's parameters after the size, and their names. */
+#define NEW_MALLOC(name, fn_t, ARGS, PASS)                                                         \
+	static __attribute__((noinline)) void *name##_failed(size_t n ARGS)                        \
 	{                                                                                          \
-		void *p = do_malloc(n);                                                            \
+		fn_t f = (fn_t)real_op((void **)&grw_real.name, #name);                            \
+		return f ? f(n PASS) : NULL;                                                       \
+	}                                                                                          \
+	static __attribute__((noinline)) void *name##_recorded(size_t n ARGS)                      \
+	{                                                                                          \
+		size_t pad = grw_record_pad(n);                                                    \
+		void *r = grw_real.malloc(n + pad);                                                \
+		return r ? record(r, n, pad) : name##_failed(n PASS);                              \
+	}                                                                                          \
+	void *name(size_t n ARGS)                                                                  \
+	{                                                                                          \
+		if (real_ready() && rec_wanted(n) && rec_on())                                     \
+			return name##_recorded(n PASS);                                            \
+		void *p = real_ready() ? grw_real.malloc(n) : malloc_unready(n);                   \
 		if (__builtin_expect(p != NULL, 1))                                                \
 			return p;                                                                  \
-		new_fn f = (new_fn)real_op((void **)&grw_real.name, #name);                        \
-		return f ? f(n) : NULL;                                                            \
+		return name##_failed(n PASS);                                                      \
 	}
 
-#define NEW_NOTHROW(name)                                                                          \
-	void *name(size_t n, const void *nt)                                                       \
-	{                                                                                          \
-		void *p = do_malloc(n);                                                            \
-		if (__builtin_expect(p != NULL, 1))                                                \
-			return p;                                                                  \
-		new_nt_fn f = (new_nt_fn)real_op((void **)&grw_real.name, #name);                  \
-		return f ? f(n, nt) : NULL;                                                        \
-	}
+#define NONE
+#define NEW_PLAIN(name) NEW_MALLOC(name, new_fn, NONE, NONE)
+#define NEW_NOTHROW(name) NEW_MALLOC(name, new_nt_fn, COMMA_NT, COMMA_NT_PASS)
+#define COMMA_NT , const void *nt
+#define COMMA_NT_PASS , nt
 
 static ALWAYS_INLINE void *new_aligned(size_t n, size_t al)
 {

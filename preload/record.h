@@ -52,11 +52,14 @@ extern __thread int64_t grw_sample_countdown __attribute__((tls_model("initial-e
 extern uint32_t grw_sample_filter[];
 #define GRW_FILTER_BITS 18
 
+/* Only sampled mode draws a countdown: in exact mode it stays 0, and this answers false there
+ * without a look at the mode. */
 static inline bool grw_record_skips_alloc(size_t n)
 {
-	if (!grw_cfg.sample_bytes || n > (size_t)INT64_MAX || grw_sample_countdown <= (int64_t)n)
+	int64_t c = grw_sample_countdown;
+	if (c <= 0 || (uint64_t)c <= n)
 		return false;
-	grw_sample_countdown -= (int64_t)n;
+	grw_sample_countdown = c - (int64_t)n;
 	return true;
 }
 
