@@ -553,9 +553,10 @@ static inline bool suffix_holds(const struct grw_cfi_thread *t, int j, int *ok_f
 		return false;
 	for (int i = *ok_from - 1; i >= j; i--) {
 		uintptr_t cfa = t->sp[i + 1];
-		int16_t rbp_off = (int16_t)(t->rule[i] >> 16);
+		int16_t rbp_off;
+		/* (The next frame's need first: it is rarely set, RBP saves are common.) */
 		if (*(const uintptr_t *)(cfa - 8) != t->ip[i + 1] ||
-		    (rbp_off && (t->rule[i + 1] & BP_NEEDED) &&
+		    ((t->rule[i + 1] & BP_NEEDED) && (rbp_off = (int16_t)(t->rule[i] >> 16)) != 0 &&
 		     *(const uintptr_t *)(cfa + (intptr_t)rbp_off) != t->bp[i + 1])) {
 			*bad_at = i;
 			return false;
