@@ -122,8 +122,11 @@ static __attribute__((noinline)) void *malloc_unready(size_t n)
 	return grw_real.malloc(n);
 }
 
-/* The recording of a free, then the free, out of line: see rec_alloc. */
-static __attribute__((noinline)) void free_recorded(void *p)
+/* The recording of a free, then the free, out of line: see rec_alloc. Flattened: the
+ * recorder's free path is short (a trailer and a counter), and its calls cost 1.8% of
+ * growth's instructions on python-malloc (flattening malloc_recorded too bought nothing more
+ * and cost 50 KiB of code). */
+static __attribute__((noinline, flatten)) void free_recorded(void *p)
 {
 	int saved = errno;
 	grw_in_growth = 1;
