@@ -56,12 +56,10 @@ struct grw_site_cache *grw_counters_cache(struct grw_tblock *b)
 	return b ? &b->cache : NULL;
 }
 
-struct grw_tblock *grw_counters_self(void)
+/* This thread's first block (out of line: grw_counters_self is on every allocation's path). */
+static __attribute__((noinline)) struct grw_tblock *block_new(void)
 {
-	struct grw_tblock *b = t_block;
-	if (__builtin_expect(b != NULL, 1) || t_dead)
-		return b;
-	b = grw_icalloc(sizeof *b);
+	struct grw_tblock *b = grw_icalloc(sizeof *b);
 	if (!b)
 		return NULL;
 	pthread_mutex_lock(&list_mu);
@@ -73,6 +71,14 @@ struct grw_tblock *grw_counters_self(void)
 	t_block = b;
 	pthread_setspecific(key, b); /* may allocate: we run under the guard */
 	return b;
+}
+
+struct grw_tblock *grw_counters_self(void)
+{
+	struct grw_tblock *b = t_block;
+	if (__builtin_expect(b != NULL, 1) || t_dead)
+		return b;
+	return block_new();
 }
 
 /* The slot of site in b, allocating its chunk when create; NULL when absent or out of memory.
@@ -265,7 +271,7 @@ void grw_counters_sum(struct grw_cslot *out, uint32_t n)
 	pthread_mutex_unlock(&list_mu);
 }
 
-void grw_counters_untracked(uint64_t bytes)
+__attribute__((noinline)) void grw_counters_untracked(uint64_t bytes)
 {
 	__atomic_fetch_add(&untracked_allocs, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&untracked_bytes, bytes, __ATOMIC_RELAXED);

@@ -240,21 +240,10 @@ size_t grw_record_usable(void *p, size_t usable)
 /* ------------------------------------------------------------------------------------------ */
 /* Heap blocks */
 
-void grw_record_alloc(void *p, size_t size, size_t usable)
+/* grw_record_alloc for a block without a trailer: sampled mode, a large block, or trailers
+ * off. Out of line: the hooks flatten the trailer path (hooks.c, malloc_recorded). */
+static __attribute__((noinline)) void record_alloc_mapped(void *p, size_t size)
 {
-	maybe_start_writer();
-	if (uses_trailer(usable)) {
-		struct grw_tblock *tb = grw_counters_self();
-		int64_t site = current_site(tb, GRW_KIND_HEAP);
-		if (site >= TRAILER_UNTRACKED)
-			site = -1;
-		trailer_put(p, usable, site < 0 ? TRAILER_UNTRACKED : (uint32_t)site, size);
-		if (site < 0)
-			grw_counters_untracked(size);
-		else
-			grw_counters_alloc1(tb, (uint32_t)site, size);
-		return;
-	}
 	bool sampled = sampled_mode();
 	if (sampled && !take_sample(size))
 		return;
@@ -279,6 +268,24 @@ void grw_record_alloc(void *p, size_t size, size_t usable)
 	}
 	weights(size, &wc, &wb);
 	grw_counters_add(tb, (uint32_t)site, wc, 0, wb, 0);
+}
+
+void grw_record_alloc(void *p, size_t size, size_t usable)
+{
+	maybe_start_writer();
+	if (uses_trailer(usable)) {
+		struct grw_tblock *tb = grw_counters_self();
+		int64_t site = current_site(tb, GRW_KIND_HEAP);
+		if (site >= TRAILER_UNTRACKED)
+			site = -1;
+		trailer_put(p, usable, site < 0 ? TRAILER_UNTRACKED : (uint32_t)site, size);
+		if (site < 0)
+			grw_counters_untracked(size);
+		else
+			grw_counters_alloc1(tb, (uint32_t)site, size);
+		return;
+	}
+	record_alloc_mapped(p, size);
 }
 
 bool grw_record_free(void *p, size_t usable, struct grw_block *was)

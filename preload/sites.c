@@ -149,8 +149,9 @@ static int create(uint32_t kind, const uintptr_t *frames, uint32_t depth, uint64
 	return 0;
 }
 
-int grw_sites_intern_miss(struct grw_site_cache *cache, uint32_t kind, const uintptr_t *frames,
-			  uint32_t depth, uint64_t h, uint32_t tag, uint32_t *id)
+__attribute__((noinline)) int grw_sites_intern_miss(struct grw_site_cache *cache, uint32_t kind,
+						     const uintptr_t *frames, uint32_t depth,
+						     uint64_t h, uint32_t tag, uint32_t *id)
 {
 	unsigned slot = (unsigned)(h >> 40) & (GRW_SITE_CACHE - 1);
 	int rc = 0;

@@ -145,7 +145,8 @@ void grw_unwind_thread_exit(void)
  * 12 wasted steps on every deep stack. */
 #define LEAD 8
 
-int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast, struct grw_stack_key *key)
+__attribute__((noinline)) int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast,
+					     struct grw_stack_key *key)
 {
 	key->ok = false;
 	key->frames = frames;
@@ -227,7 +228,8 @@ static int capture_checked(uintptr_t *frames, int max)
 	return n;
 }
 
-int grw_unwind_capture_slow(uintptr_t *frames, int max, struct grw_stack_key *key)
+__attribute__((noinline)) int grw_unwind_capture_slow(uintptr_t *frames, int max,
+					     struct grw_stack_key *key)
 {
 	if (grw_cfg.unwind == GRW_UNWIND_FAST)
 		return grw_unwind_capture_with(frames, max, true, key);

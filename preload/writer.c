@@ -667,7 +667,7 @@ fail_written:
 	return -EIO;
 }
 
-void grw_writer_start_child(void)
+__attribute__((noinline)) void grw_writer_start_child(void)
 {
 	int expected = 1;
 	if (!__atomic_compare_exchange_n(&grw_writer_pending, &expected, 2, false, __ATOMIC_ACQ_REL,
