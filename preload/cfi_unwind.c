@@ -783,7 +783,6 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 	if (t->gen != gen) {
 		memset(t->cache, 0, (t->cache_mask + 1) * sizeof *t->cache);
 		t->saved = 0;
-		t->sp[CAP] = UINTPTR_MAX; /* (the first walk comes here: gen starts at 0) */
 		t->gen = gen;
 	}
 	if (!from)

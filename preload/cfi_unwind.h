@@ -26,7 +26,7 @@ struct grw_cfi_entry {
 };
 
 /* Per-thread walker state. The caller owns the memory (zeroed), sets cache/cache_mask to a
- * power-of-two array of entries and the stack bounds. */
+ * power-of-two array of entries, the stack bounds and the sentinel sp[GRW_CFI_CAP]. */
 #define GRW_CFI_PREV 80                /* frames of the previous walk kept for reuse */
 #define GRW_CFI_CAP (2 * GRW_CFI_PREV) /* slots: the kept walk, and room for the next's */
 
@@ -36,7 +36,8 @@ struct grw_cfi_thread {
 	 * RBP and packed rule, and h[i], the stack-key sum (stackhash.h) of frames [i, CAP) with
 	 * h[CAP] = 0. A new walk writes its new inner frames in [0, CAP - saved) first, then
 	 * moves them in front of the frames it reuses, so reused frames are never copied. */
-	uintptr_t ip[GRW_CFI_CAP], sp[GRW_CFI_CAP + 1], bp[GRW_CFI_CAP]; /* sp[CAP]: a sentinel */
+	/* sp[GRW_CFI_CAP] is a sentinel, all ones: the owner sets it with the stack bounds. */
+	uintptr_t ip[GRW_CFI_CAP], sp[GRW_CFI_CAP + 1], bp[GRW_CFI_CAP];
 	uint64_t rule[GRW_CFI_CAP];
 	uint64_t h[GRW_CFI_CAP + 1];
 	int saved;    /* frames kept, <= GRW_CFI_PREV */

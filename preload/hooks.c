@@ -125,7 +125,7 @@ static __attribute__((noinline)) void *malloc_unready(size_t n)
 	return grw_real.malloc(n);
 }
 
-/* The recording of a free, then the free, out of line: see rec_alloc. Flattened: the
+/* The recording of a free, then the free, out of line and tail-called, as malloc_recorded. Flattened: the
  * recorder's free path is short (a trailer and a counter), and its calls cost 1.8% of
  * growth's instructions on python-malloc. */
 static __attribute__((noinline, flatten)) void free_recorded(void *p)

@@ -45,9 +45,12 @@ static inline size_t grw_record_usable_of(void *p, size_t (*usable_fn)(void *))
  * guard (docs/performance.md, run 5): an allocation that does not cross this thread's sampling
  * countdown, and a free whose filter slot says it cannot be of a sampled block. Each is the
  * first test that grw_record_alloc (take_sample) and grw_record_free make, taken out: when
- * they answer false, the recorder makes the same test again and goes on. (The countdown is
- * now updated before the guard is set: a signal handler's allocation between its load and
- * store can be lost to the count, a bias far below the sampling noise.) */
+ * they answer false, the recorder makes the same test again and goes on. The countdown is
+ * asked first, before the guard is even looked at (it is the common case, and a test less),
+ * so allocations that pass through untracked count it down too: growth's own libc calls on
+ * the thread and a signal handler's inside growth; and a handler's allocation between a load
+ * and a store of it can be lost to the count. Each only moves the next sample by a few
+ * bytes, far below the sampling noise. */
 extern __thread int64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
 extern uint32_t grw_sample_filter[];
 #define GRW_FILTER_BITS 18

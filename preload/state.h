@@ -26,10 +26,14 @@ extern int grw_state;
  * never allocates. */
 extern __thread int grw_in_growth __attribute__((tls_model("initial-exec")));
 
-/* The frame of the hook recording on this thread (as __builtin_frame_address gives it: the
- * saved RBP, then the return address into the application), or NULL. The stack walk starts
- * there rather than walking growth's own frames (cfi_unwind.h). Set only while grw_in_growth
- * is, so an allocation in a signal handler passes straight through and cannot change it. */
+/* The frame of the function recording on this thread (as __builtin_frame_address gives it:
+ * the saved RBP, then the return address), or NULL: a hook, or the recording function a hook
+ * tail-called, whose frame took the hook's place (hooks.c), so the return address is into the
+ * application. Where a hook called it instead (posix_memalign, aligned new, a few bootstrap
+ * paths) the return address is into growth, and the walk drops that frame as one of growth's.
+ * The stack walk starts here rather than walking growth's own frames (cfi_unwind.h). Set
+ * only while grw_in_growth is, so an allocation in a signal handler passes straight through
+ * and cannot change it. */
 extern __thread const void *grw_entry_frame __attribute__((tls_model("initial-exec")));
 
 static inline bool grw_enabled(void)

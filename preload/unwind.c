@@ -124,6 +124,7 @@ static struct grw_cfi_thread *cfi_self(void)
 	}
 	t->cache = cache;
 	t->cache_mask = CFI_CACHE - 1;
+	t->sp[GRW_CFI_CAP] = UINTPTR_MAX; /* the junction search's sentinel (cfi_unwind.h) */
 	t->stack_lo = (uintptr_t)addr;
 	t->stack_hi = (uintptr_t)addr + size;
 	grw_cfi_tls = t;
@@ -172,8 +173,9 @@ __attribute__((noinline)) int grw_unwind_capture_with(uintptr_t *frames, int max
 	int want = max + LEAD < cap ? max + LEAD : cap;
 	for (;;) {
 		int n = unw_backtrace(buf, want);
-		/* The walk starts inside the walker, then passes growth's frames (capture, record,
-		 * the hook); the first frame after the last of ours is in the caller of malloc. */
+		/* The walk starts inside the walker, then passes growth's frames (capture, recorder,
+		 * the recording function or hook); the first frame after the last of ours is in the
+		 * caller of malloc. */
 		int i = 0;
 		while (i < n && i < 8 && !is_self((uintptr_t)buf[i]))
 			i++;

@@ -30,8 +30,9 @@ void grw_unwind_init(void);
 extern __thread struct grw_cfi_thread *grw_cfi_tls;
 #define GRW_CFI_OFF ((struct grw_cfi_thread *)1)
 
-/* grw_unwind_capture but for its common case: the first capture of a thread, the other
- * GROWTH_UNWIND modes, and fallbacks. */
+/* grw_unwind_capture but for its common case: the first capture of a thread (which sets up its
+ * walker state), a thread without one, and the other GROWTH_UNWIND modes. (A walk that needs
+ * libunwind goes to grw_unwind_capture_with directly.) */
 int grw_unwind_capture_slow(uintptr_t *frames, int max, struct grw_stack_key *key);
 
 /* The same with the walker chosen by the caller: fast = the CFI walker with libunwind as the
