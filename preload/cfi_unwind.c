@@ -15,15 +15,18 @@
 #if defined(__x86_64__)
 
 /* ---- packed rules -------------------------------------------------------------------------- */
-/* bits 0-4 kind, 5 NEEDS_BP and 6 PASSES_BP (what finish() needs, fixed when the rule is
+/* bits 0-4 kind, 5 NEEDS_BP and 6 NEEDS_IF_NEXT (what finish() needs, fixed when the rule is
  * made), 7 BP_NEEDED (set only in kept walks, see finish()), 8-15 CFA register (DWARF number),
  * 16-31 RBP save offset from CFA (0 = RBP unchanged), 32-63 CFA offset. */
 /* RULE_CGO: the frame is in runtime.asmcgocall, where a walk leaves CFI for Go frame pointers
  * (go_fp_tail). */
 enum { RULE_EMPTY = 0, RULE_OK = 1, RULE_END = 2, RULE_FALLBACK = 3, RULE_CGO = 4 };
 #define RULE_KIND(r) ((unsigned)(r) & 0x1f)
-#define NEEDS_BP_SHIFT 5  /* this frame's CFA is computed from RBP (or it is RULE_CGO) */
-#define PASSES_BP_SHIFT 6 /* this frame leaves RBP as it found it */
+#define NEEDS_BP_SHIFT 5 /* this frame's CFA is computed from RBP (or it is RULE_CGO) */
+/* Bit 6, NEEDS_BP_SHIFT + 1: NEEDS_BP, or this frame leaves RBP as it found it (so it needs it
+ * if the next frame does). Whether a frame's RBP is needed is then bit (NEEDS_BP_SHIFT + the
+ * next frame's answer): one shift, no branch (finish()). */
+#define BP_NEED(r, next) (((r) >> (NEEDS_BP_SHIFT + (next))) & 1)
 #define BP_NEEDED 0x80u
 enum { DW_RBP = 6, DW_RSP = 7, DW_RA = 16 };
 
@@ -31,7 +34,7 @@ static uint64_t rule_pack(unsigned kind, unsigned reg, int rbp_off, int32_t cfa_
 {
 	uint64_t needs = (kind == RULE_OK && reg == DW_RBP) || kind == RULE_CGO;
 	uint64_t passes = kind == RULE_OK && rbp_off == 0;
-	return (uint64_t)kind | needs << NEEDS_BP_SHIFT | passes << PASSES_BP_SHIFT |
+	return (uint64_t)kind | needs << NEEDS_BP_SHIFT | (needs | passes) << (NEEDS_BP_SHIFT + 1) |
 	       (uint64_t)reg << 8 | (uint64_t)(uint16_t)(int16_t)rbp_off << 16 |
 	       (uint64_t)(uint32_t)cfa_off << 32;
 }
@@ -596,7 +599,7 @@ static inline void finish(struct grw_cfi_thread *t, int lo, int hi, bool need)
 		 * too: the Go tail starts from it), or if it passes RBP on to a frame that needs
 		 * it. */
 		uint64_t r = t->rule[i] & ~(uint64_t)BP_NEEDED;
-		nd = ((r >> NEEDS_BP_SHIFT) | ((r >> PASSES_BP_SHIFT) & nd)) & 1;
+		nd = BP_NEED(r, nd);
 		t->rule[i] = r | nd << 7;
 		t->h[i] = grw_frame_mix(t->ip[i]) + GRW_POLY_B * t->h[i + 1];
 	}
@@ -610,7 +613,7 @@ static inline void place_finish(struct grw_cfi_thread *t, int k, int to, bool ne
 	for (int i = k - 1; i >= 0; i--) {
 		uintptr_t ip = t->ip[i];
 		uint64_t r = t->rule[i];
-		nd = ((r >> NEEDS_BP_SHIFT) | ((r >> PASSES_BP_SHIFT) & nd)) & 1;
+		nd = BP_NEED(r, nd);
 		h = grw_frame_mix(ip) + GRW_POLY_B * h;
 		t->ip[to + i] = ip;
 		t->sp[to + i] = t->sp[i];
