@@ -422,9 +422,13 @@ static void *real_op(void **slot, const char *name)
 	}                                                                                          \
 	void *name(size_t n ARGS)                                                                  \
 	{                                                                                          \
-		if (real_ready() && rec_wanted(n) && rec_on())                                     \
+		void *p;                                                                           \
+		if (unlikely(!real_ready()))                                                       \
+			p = malloc_unready(n);                                                     \
+		else if (rec_wanted(n) && rec_on())                                                \
 			return name##_recorded(n PASS);                                            \
-		void *p = real_ready() ? grw_real.malloc(n) : malloc_unready(n);                   \
+		else                                                                               \
+			p = grw_real.malloc(n);                                                    \
 		if (__builtin_expect(p != NULL, 1))                                                \
 			return p;                                                                  \
 		return name##_failed(n PASS);                                                      \
