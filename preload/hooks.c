@@ -98,6 +98,13 @@ static ALWAYS_INLINE bool rec_on(void)
 	return !grw_in_growth && grw_enabled();
 }
 
+/* Whether an allocation of n bytes is recorded now: rec_wanted first, sampled mode's common
+ * case (it counts the countdown down, so it is asked once per allocation). */
+static ALWAYS_INLINE bool records(size_t n)
+{
+	return rec_wanted(n) && rec_on();
+}
+
 static ALWAYS_INLINE bool real_ready(void)
 {
 	return __builtin_expect(__atomic_load_n(&grw_real_ready, __ATOMIC_ACQUIRE), 1);
@@ -106,12 +113,17 @@ static ALWAYS_INLINE bool real_ready(void)
 /* malloc's recorded path: the padded real call, then the recording. Flattened, as
  * free_recorded (1.7% of growth's instructions on python-malloc): the recorder's rare paths
  * are out of line where they are defined, or this would take 50 KiB of code. (Flattening
- * calloc's and operator new's too moved python-malloc by +0.7% and cxxbench by -0.8%.) */
-static __attribute__((noinline, flatten)) void *malloc_recorded(size_t n)
+ * calloc's and operator new's too moved python-malloc by +0.7% and cxxbench by -0.9%.) */
+static ALWAYS_INLINE void *malloc_and_record(size_t n)
 {
 	size_t pad = grw_record_pad(n);
 	void *r = grw_real.malloc(n + pad);
 	return r ? record(r, n, pad) : r;
+}
+
+static __attribute__((noinline, flatten)) void *malloc_recorded(size_t n)
+{
+	return malloc_and_record(n);
 }
 
 /* malloc before libc is resolved (the first calls of a process): from the bootstrap arena
@@ -120,14 +132,14 @@ static __attribute__((noinline)) void *malloc_unready(size_t n)
 {
 	if (!grw_real_ensure())
 		return grw_arena_alloc(n, 0);
-	if (rec_on() && rec_wanted(n))
+	if (records(n))
 		return malloc_recorded(n);
 	return grw_real.malloc(n);
 }
 
-/* The recording of a free, then the free, out of line and tail-called, as malloc_recorded. Flattened: the
- * recorder's free path is short (a trailer and a counter), and its calls cost 1.8% of
- * growth's instructions on python-malloc. */
+/* The recording of a free, then the free, out of line and tail-called, as malloc_recorded.
+ * Flattened: the recorder's free path is short (a trailer and a counter), and its calls cost
+ * 1.8% of growth's instructions on python-malloc. */
 static __attribute__((noinline, flatten)) void free_recorded(void *p)
 {
 	int saved = errno;
@@ -160,7 +172,7 @@ static ALWAYS_INLINE void *do_malloc(size_t n)
 {
 	if (unlikely(!real_ready()))
 		return malloc_unready(n);
-	if (!rec_wanted(n) || !rec_on()) /* sampled mode's common case first */
+	if (!records(n))
 		return grw_real.malloc(n);
 	return malloc_recorded(n);
 }
@@ -181,7 +193,7 @@ static ALWAYS_INLINE void *do_aligned(void *(*fn)(size_t, size_t), size_t al, si
 {
 	if (unlikely(!grw_real_ensure()))
 		return grw_arena_alloc(n, al);
-	if (grw_in_growth || !grw_enabled() || !rec_wanted(n))
+	if (!records(n))
 		return fn(al, n);
 	size_t pad = grw_record_pad(n);
 	void *r = fn(al, n + pad);
@@ -272,7 +284,7 @@ static __attribute__((noinline)) void *calloc_unready(size_t nmemb, size_t size)
 	}
 	if (!grw_real_ensure())
 		return grw_arena_alloc(n, 0); /* static storage: already zero */
-	if (rec_on() && rec_wanted(n))
+	if (records(n))
 		return calloc_recorded(nmemb, size, n);
 	return grw_real.calloc(nmemb, size);
 }
@@ -282,7 +294,7 @@ void *calloc(size_t nmemb, size_t size)
 	size_t n;
 	if (unlikely(!real_ready()))
 		return calloc_unready(nmemb, size);
-	if (__builtin_mul_overflow(nmemb, size, &n) || !rec_wanted(n) || !rec_on())
+	if (__builtin_mul_overflow(nmemb, size, &n) || !records(n))
 		return grw_real.calloc(nmemb, size); /* an overflow fails there, with its errno */
 	return calloc_recorded(nmemb, size, n);
 }
@@ -319,7 +331,7 @@ int posix_memalign(void **out, size_t al, size_t n)
 		*out = p;
 		return 0;
 	}
-	if (grw_in_growth || !grw_enabled() || !rec_wanted(n))
+	if (!records(n))
 		return grw_real.posix_memalign(out, al, n);
 	int saved = errno;
 	size_t pad = grw_record_pad(n);
@@ -416,16 +428,15 @@ static void *real_op(void **slot, const char *name)
 	}                                                                                          \
 	static __attribute__((noinline)) void *name##_recorded(size_t n ARGS)                      \
 	{                                                                                          \
-		size_t pad = grw_record_pad(n);                                                    \
-		void *r = grw_real.malloc(n + pad);                                                \
-		return r ? record(r, n, pad) : name##_failed(n PASS);                              \
+		void *r = malloc_and_record(n);                                                    \
+		return r ? r : name##_failed(n PASS);                                              \
 	}                                                                                          \
 	void *name(size_t n ARGS)                                                                  \
 	{                                                                                          \
 		void *p;                                                                           \
 		if (unlikely(!real_ready()))                                                       \
 			p = malloc_unready(n);                                                     \
-		else if (rec_wanted(n) && rec_on())                                                \
+		else if (records(n))                                                               \
 			return name##_recorded(n PASS);                                            \
 		else                                                                               \
 			p = grw_real.malloc(n);                                                    \

@@ -159,11 +159,7 @@ __attribute__((noinline)) int grw_unwind_capture_with(uintptr_t *frames, int max
 		if (t != GRW_CFI_OFF) {
 			int n = grw_cfi_backtrace(t, frames, max, 0, grw_entry_frame);
 			if (n != GRW_CFI_FALLBACK) {
-				if (t->key_ok) {
-					key->ok = true;
-					key->v = t->key;
-					key->frames = t->ip + t->key_at;
-				}
+				grw_unwind_key_of(t, frames, key);
 				return n;
 			}
 		}

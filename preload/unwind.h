@@ -39,6 +39,16 @@ int grw_unwind_capture_slow(uintptr_t *frames, int max, struct grw_stack_key *ke
  * fallback, else libunwind alone (grw_unwind_capture follows GROWTH_UNWIND). */
 int grw_unwind_capture_with(uintptr_t *frames, int max, bool fast, struct grw_stack_key *key);
 
+/* Where the fast walker's last walk left its frames (in frames, or in its kept walk), and their
+ * key. */
+static inline void grw_unwind_key_of(const struct grw_cfi_thread *t, uintptr_t *frames,
+				     struct grw_stack_key *key)
+{
+	key->ok = t->key_ok;
+	key->v = t->key;
+	key->frames = t->key_ok ? t->ip + t->key_at : frames;
+}
+
 /* Captures up to max return addresses of the current thread, innermost first, starting in the
  * function that called the hooked allocator (growth's own frames dropped), into frames or
  * (saving a copy) where key->frames says. Returns the number captured (0 when the stack cannot
@@ -50,9 +60,7 @@ static inline int grw_unwind_capture(uintptr_t *frames, int max, struct grw_stac
 	if (__builtin_expect(grw_cfg.unwind == GRW_UNWIND_FAST && (uintptr_t)t > 1, 1)) {
 		int n = grw_cfi_backtrace(t, frames, max, 0, grw_entry_frame);
 		if (__builtin_expect(n != GRW_CFI_FALLBACK, 1)) {
-			key->ok = t->key_ok;
-			key->v = t->key;
-			key->frames = t->key_ok ? t->ip + t->key_at : frames;
+			grw_unwind_key_of(t, frames, key);
 			return n;
 		}
 		return grw_unwind_capture_with(frames, max, false, key); /* libunwind */
