@@ -4,11 +4,11 @@
 # leak whose frees come from another thread, a leak that starts late) and the shapes it must
 # not (pat_mustnot: a cache that fills then plateaus, a saw-tooth buffer, one big temporary,
 # memory allocated at start, reservations that never become resident, a burst that stops).
-# Both run ~6 s, in parallel; sites are found by their distinctive function names and judged
+# Both run ~8 s, in parallel; sites are found by their distinctive function names and judged
 # by the end verdict (pattern, growing) of the JSON report.
 . "$(dirname "$0")/lib.sh"
 need "$PROGS/pat_must" "$PROGS/pat_mustnot"
-run_s=${PAT_SECONDS:-6}
+run_s=${PAT_SECONDS:-8}
 
 preload "$TMP/must.zst" "$PROGS/pat_must" "$run_s" >"$TMP/must.out" 2>"$TMP/must.err" &
 pid_must=$!
