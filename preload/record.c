@@ -180,10 +180,9 @@ _Static_assert(GRW_TRAILER_LIMIT <= (1u << 16), "the slack must fit in 16 bits")
 
 static inline uint64_t trailer_word(uintptr_t p, size_t usable, uint64_t low)
 {
-	uint64_t z = (uint64_t)p * 0x9E3779B97F4A7C15ull ^ low * 0xbf58476d1ce4e5b9ull ^ usable;
-	z ^= z >> 31;
-	z *= 0x94d049bb133111ebull;
-	z ^= z >> 29;
+	/* One multiply: a product's high bits depend on all of the factor's bits below them, and
+	 * this is a check, not a hash table's index (for a given block, low determines it). */
+	uint64_t z = ((uint64_t)p ^ (uint64_t)usable << 47 ^ low) * 0x9E3779B97F4A7C15ull;
 	return low | (z >> TRAILER_LOW_BITS) << TRAILER_LOW_BITS;
 }
 

@@ -32,17 +32,13 @@ struct grw_site_cache {
 	} e[GRW_SITE_CACHE];
 };
 
-/* The stack's hash: its polynomial key (stackhash.h) with kind and depth, finished by
- * MurmurHash3's 64-bit mix so that every bit depends on every frame (the key's low bits depend
- * only on the frames' low bits; the index uses the low bits, the cache the high ones). */
+/* The stack's hash: its polynomial key (stackhash.h) with kind and depth. No finishing mix:
+ * each frame enters the key already mixed (grw_frame_mix), so the key's low bits, which the
+ * index uses, and its high bits, which the cache uses, both depend on every bit of every
+ * frame. */
 static inline uint64_t grw_site_hash(uint32_t kind, uint32_t depth, uint64_t poly)
 {
-	uint64_t h = poly ^ ((uint64_t)kind << 32 | depth) * 0x9e3779b97f4a7c15ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
+	return poly ^ ((uint64_t)kind << 32 | depth) * 0x9e3779b97f4a7c15ull;
 }
 
 /* A second, independent check stored beside the hash in the per-thread cache: never 0. */
