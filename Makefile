@@ -58,17 +58,25 @@ PRELOAD_OBJ  := $(patsubst %.c,$(BUILD)/obj/pic/%.o,$(PRELOAD_SRC) $(COMMON_SRC)
 # preload/pgo/train.cc, exact then sampled, and the objects are compiled again with what it
 # counted, so the compiler lays out the paths taken on every allocation together and the rare
 # ones apart. The library runs inside every malloc of a program whose own code competes for the
-# same instruction cache: on python-malloc this takes 4% off growth's instructions and 30% off
-# the instruction-cache misses it adds (docs/performance.md, run 7). Both compiles of a file
+# same instruction cache: on python-malloc this takes 3% off growth's instructions and a third
+# off the instruction-cache misses it adds (docs/performance.md, run 7). Both compiles of a file
 # name the same profile file with -dumpdir/-dumpbase (gcc derives the profile's name, and the
 # ids of static functions in it, from that base name, which otherwise follows the object's
 # path).
-PGO ?= $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),0,1)
+# On by default with gcc 11 or later (its -dumpbase and -fprofile-partial-training) and a C++
+# compiler for the training program; PGO=0 for cross builds and quick edit loops.
+PGO_CC_OK := $(shell ! $(CC) --version 2>/dev/null | grep -q clang && \
+	[ "$$($(CC) -dumpfullversion 2>/dev/null | cut -d. -f1)" -ge 11 ] 2>/dev/null && \
+	command -v $(CXX) >/dev/null && echo 1)
+PGO ?= $(if $(PGO_CC_OK),1,0)
 PGO_DIR := $(BUILD)/pgo
-# The training runs with growth's defaults whatever the caller's environment sets.
-PGO_ENV := env $(foreach v,DEPTH DISABLE FOLLOW_EXEC INTERVAL_MS LIMIT LOG MAX_TRACE SAMPLE \
-	TRAILER UNWIND WARN WARN_FILE,-u GROWTH_$(v))
+# The training runs with growth's defaults whatever the caller's environment sets, and writes
+# its profile where the second compile looks for it.
+PGO_ENV := env -u GCOV_PREFIX -u GCOV_PREFIX_STRIP $(foreach v,$(filter GROWTH_%,$(.VARIABLES)),\
+	$(if $(filter environment%,$(origin $(v))),-u $(v)))
 PGO_BASE = -dumpdir $(abspath $(PGO_DIR))/prof/$(dir $<) -dumpbase $(basename $(notdir $<))
+# The objects are rebuilt when PGO is switched (a file that changes only then).
+PGO_FLAG := $(BUILD)/obj/pic/pgo-$(PGO).flag
 ifeq ($(PGO),1)
 PGO_GEN_OBJ := $(patsubst %.c,$(PGO_DIR)/obj/pic/%.o,$(PRELOAD_SRC) $(COMMON_SRC))
 PGO_STAMP := $(PGO_DIR)/profile.stamp
@@ -92,7 +100,8 @@ help:
 	@echo 'make bench      overhead against an uninstrumented run, using ../shared/bench'
 	@echo 'make install    install into $$(DESTDIR)$$(PREFIX); make uninstall removes it'
 	@echo 'options: V=1 (show commands), SANITIZE=address,undefined (analyzer and unit tests)'
-	@echo '         PGO=0 (build libgrowth.so without its profile-guided second pass)'
+	@echo '         PGO=0 (build libgrowth.so once, without its profile-guided second pass:'
+	@echo '         for cross builds, compilers other than gcc 11+, and quick edit loops)'
 
 # --- dependencies -----------------------------------------------------------------------------
 deps:
@@ -102,7 +111,11 @@ check-deps:
 	$(Q)sh tests/deps.sh check
 
 # --- the two products -------------------------------------------------------------------------
-$(BUILD)/obj/pic/%.o: %.c Makefile $(PGO_STAMP)
+$(PGO_FLAG):
+	@mkdir -p $(dir $@)
+	@rm -f $(BUILD)/obj/pic/pgo-*.flag && touch $@
+
+$(BUILD)/obj/pic/%.o: %.c Makefile $(PGO_FLAG) $(PGO_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  CC [pic] $<')
 	$(Q)$(CC) $(PRELOAD_CFLAGS) $(PGO_USE) -MMD -MP -c $< -o $@
@@ -128,9 +141,13 @@ $(PGO_STAMP): $(PGO_DIR)/libgrowth.so $(PGO_DIR)/train
 	@$(if $(Q),echo '  TRAIN    $(PGO_DIR)/libgrowth.so')
 	$(Q)rm -rf $(PGO_DIR)/prof $(PGO_DIR)/train.*.zst
 	$(Q)$(PGO_ENV) LD_PRELOAD=$(abspath $(PGO_DIR)/libgrowth.so) \
-		GROWTH_OUTPUT=$(PGO_DIR)/train.%p.zst $(PGO_DIR)/train >/dev/null
-	$(Q)$(PGO_ENV) LD_PRELOAD=$(abspath $(PGO_DIR)/libgrowth.so) \
-		GROWTH_OUTPUT=$(PGO_DIR)/train.%p.zst GROWTH_SAMPLE=4096 $(PGO_DIR)/train >/dev/null
+		GROWTH_OUTPUT=$(PGO_DIR)/train.%p.zst $(PGO_DIR)/train >/dev/null && \
+	$(PGO_ENV) LD_PRELOAD=$(abspath $(PGO_DIR)/libgrowth.so) \
+		GROWTH_OUTPUT=$(PGO_DIR)/train.%p.zst GROWTH_SAMPLE=4096 $(PGO_DIR)/train >/dev/null && \
+	[ "$$(ls $(PGO_DIR)/train.*.zst | wc -l)" -eq 2 ] && \
+	[ "$$(find $(PGO_DIR)/prof -name '*.gcda' | wc -l)" -eq $(words $(PGO_GEN_OBJ)) ] || \
+		{ echo 'make: the profile-guided build'"'"'s training run failed or recorded nothing;' \
+			'`make PGO=0` builds without it' >&2; exit 1; }
 	$(Q)rm -f $(PGO_DIR)/train.*.zst
 	$(Q)touch $@
 

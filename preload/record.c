@@ -177,6 +177,7 @@ static inline bool sampled_mode(void)
 /* The last site id doubles as the marker: a block of that site counts as untracked. */
 _Static_assert(GRW_MAX_SITES <= TRAILER_UNTRACKED + 1, "site ids must fit in 20 bits");
 _Static_assert(GRW_TRAILER_LIMIT <= (1u << 16), "the slack must fit in 16 bits");
+_Static_assert(GRW_TRAILER_LIMIT <= (1u << 17), "trailer_word shifts usable by 47");
 
 static inline uint64_t trailer_word(uintptr_t p, size_t usable, uint64_t low)
 {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The key under which a stack is interned (sites.c): a polynomial over the mixed return
- * addresses, P = sum of m(f[i]) * B^i mod 2^64, frame 0 innermost, which sites.c finishes with
- * a strong mix. A polynomial, so that the stack walker, which keeps the previous walk's frames
+ * addresses, P = sum of m(f[i]) * B^i mod 2^64, frame 0 innermost, with kind and depth mixed in
+ * by sites.h (each frame is mixed by m already, so every bit of P depends on every frame). A
+ * polynomial, so that the stack walker, which keeps the previous walk's frames
  * with each frame's partial sum towards the outermost one, finds the key of a stack that shares
  * its outer frames with the last one in O(new frames) instead of hashing every frame of it
  * again (docs/performance.md, run 5): the key of frames [a, a + n) of that walk is

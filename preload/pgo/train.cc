@@ -3,8 +3,9 @@
  * The training run of libgrowth.so's profile-guided build (Makefile, PGO): what the
  * instrumented library sees here decides which of its paths the compiler lays out as hot.
  * So it does what the benchmarks' programs do, without being one of them: malloc, free,
- * realloc and calloc mostly, C++ new and delete, a few aligned allocations, from call sites
- * at several depths (so the stack walker both reuses and walks frames), on two threads.
+ * realloc and calloc mostly, C++ new and delete, a few aligned and large allocations, from call
+ * sites at several depths, some beyond the depth cap (so the stack walker reuses, walks and cuts
+ * walks), on two threads.
  * Its output is one line; its exit code 0.
  */
 #include <cstdint>
@@ -37,6 +38,12 @@ uint64_t next(state &s)
 __attribute__((noinline)) void op_cxx(state &s, int i, size_t n)
 {
 	delete[] static_cast<char *>(s.slot[i]);
+	s.slot[i] = nullptr;
+	if (n % 16 == 0) { // now and then an aligned new, freed at once
+		void *a = ::operator new(n, std::align_val_t(64));
+		memset(a, 1, n < 64 ? n : 64);
+		::operator delete(a, std::align_val_t(64));
+	}
 	char *p = new char[n];
 	memset(p, 1, n < 64 ? n : 64);
 	s.slot[i] = p;
@@ -46,7 +53,8 @@ __attribute__((noinline)) void op_cxx(state &s, int i, size_t n)
 __attribute__((noinline)) void op(state &s, int i)
 {
 	uint64_t r = next(s);
-	size_t n = 8 + (r >> 40) % ((r & 0x30) ? 120 : 4000);
+	// Mostly small, some pages, and one in 512 past the trailer limit (64 KiB) up to 1 MiB.
+	size_t n = 8 + (r >> 40) % ((r & 0x30) ? 120 : (r & 0x1ff0) ? 4000 : 1u << 20);
 	if (i % 4 == 0) {
 		op_cxx(s, i, n);
 		return;
@@ -89,7 +97,12 @@ void run(uint64_t seed, long ops, uint64_t *bytes)
 	s->rng = seed | 1;
 	for (long k = 0; k < ops; k++) {
 		uint64_t r = next(*s);
-		nest(*s, static_cast<int>((r >> 20) % 12), static_cast<int>(r % SLOTS));
+		// Stacks of 5-20 frames, and now and then of ~50 and ~110: deeper than the default
+		// depth cap (32) and than the walker keeps for reuse (80).
+		int depth = static_cast<int>((r >> 20) % 12);
+		if ((r >> 32) % 64 == 0)
+			depth += (r >> 38) % 2 ? 40 : 100;
+		nest(*s, depth, static_cast<int>(r % SLOTS));
 	}
 	for (int i = 0; i < SLOTS; i++) {
 		if (i % 4 == 0)
