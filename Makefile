@@ -128,9 +128,7 @@ $(PGO_DIR)/obj/pic/%.o: %.c Makefile
 
 $(PGO_DIR)/libgrowth.so: $(PGO_GEN_OBJ)
 	@$(if $(Q),echo '  LD       $@')
-	$(Q)$(CC) $(PRELOAD_CFLAGS) $(LTO_LDFLAGS) -fprofile-generate -Wno-error -shared -Wl,-z,defs \
-		-Wl,--version-script=preload/exports.map \
-		-o $@ $(PGO_GEN_OBJ) $(UNWIND_LIBS) $(ZSTD_LIBS) -ldl $(LDFLAGS)
+	$(Q)$(call link_preload,-fprofile-generate)
 
 $(PGO_DIR)/train: preload/pgo/train.cc Makefile
 	@mkdir -p $(dir $@)
@@ -156,11 +154,14 @@ $(BUILD)/obj/exe/%.o: %.c
 	@$(if $(Q),echo '  CC       $<')
 	$(Q)$(CC) $(ANALYZER_CFLAGS) -MMD -MP -c $< -o $@
 
+# Links libgrowth.so from the prerequisites; $(1): extra flags (the instrumented build's).
+link_preload = $(CC) $(PRELOAD_CFLAGS) $(LTO_LDFLAGS) $(1) -Wno-error -shared -Wl,-z,defs \
+	-Wl,--version-script=preload/exports.map \
+	-o $@ $^ $(UNWIND_LIBS) $(ZSTD_LIBS) -ldl $(LDFLAGS)
+
 $(BUILD)/libgrowth.so: $(PRELOAD_OBJ)
 	@$(if $(Q),echo '  LD       $@')
-	$(Q)$(CC) $(PRELOAD_CFLAGS) $(LTO_LDFLAGS) -Wno-error -shared -Wl,-z,defs \
-		-Wl,--version-script=preload/exports.map \
-		-o $@ $(PRELOAD_OBJ) $(UNWIND_LIBS) $(ZSTD_LIBS) -ldl $(LDFLAGS)
+	$(Q)$(call link_preload)
 
 $(BUILD)/growth: $(ANALYZER_OBJ)
 	@$(if $(Q),echo '  LD       $@')
