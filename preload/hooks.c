@@ -63,11 +63,11 @@ GRW_HOOKS(X)
 /* Whether an allocation of n bytes is to be recorded: in sampled mode only one that crosses
  * the countdown, which the others count down. Asked before the real call, so that the others
  * go straight to it, a tail call (sampled mode pads nothing). A fork child with its trace
- * still to start records: that starts it. */
+ * still to start records: its countdown starts at 0 (grw_record_child), and its first
+ * recorded allocation starts the trace. */
 static ALWAYS_INLINE bool rec_wanted(size_t n)
 {
-	return __atomic_load_n(&grw_writer_pending, __ATOMIC_RELAXED) == 1 ||
-	       !grw_record_skips_alloc(n);
+	return !grw_record_skips_alloc(n);
 }
 
 /* Records that p holds n requested bytes, padded by pad (grw_record_pad); returns p. Expanded
@@ -150,13 +150,13 @@ static __attribute__((noinline, flatten)) void free_recorded(void *p)
 	grw_real.free(p);
 }
 
-/* The part of free after the bootstrap arena's test. */
+/* The part of free after the bootstrap arena's test, with libc resolved. */
 static ALWAYS_INLINE void free_rest(void *p)
 {
-	if (grw_record_skips_free(p) || !rec_on()) /* sampled mode's common case first */
-		grw_real.free(p);
-	else
+	if (rec_on())
 		free_recorded(p);
+	else
+		grw_real.free(p);
 }
 
 /* free before libc is resolved (the first calls of a process), out of line. */
@@ -170,18 +170,24 @@ static __attribute__((noinline)) void free_unready(void *p)
 /* malloc: no call but tail calls, so that the common paths need no frame. */
 static ALWAYS_INLINE void *do_malloc(size_t n)
 {
+	if (grw_record_skips_alloc(n)) /* sampled mode's common case first (record.h) */
+		return grw_real.malloc(n);
 	if (unlikely(!real_ready()))
 		return malloc_unready(n);
-	if (!records(n))
+	if (!rec_on())
 		return grw_real.malloc(n);
 	return malloc_recorded(n);
 }
 
 static ALWAYS_INLINE void do_free(void *p)
 {
+	/* No call but tail calls: the common cases need no frame. */
+	if (grw_record_skips_free(p)) { /* sampled mode's common case first (record.h) */
+		grw_real.free(p);
+		return;
+	}
 	if (!p || grw_arena_owns(p))
 		return;
-	/* No call but tail calls: the common cases need no frame. */
 	if (unlikely(!real_ready()))
 		free_unready(p);
 	else
@@ -292,20 +298,30 @@ static __attribute__((noinline)) void *calloc_unready(size_t nmemb, size_t size)
 void *calloc(size_t nmemb, size_t size)
 {
 	size_t n;
+	bool ovf = __builtin_mul_overflow(nmemb, size, &n);
+	if (!ovf && grw_record_skips_alloc(n)) /* sampled mode's common case first (record.h) */
+		return grw_real.calloc(nmemb, size);
 	if (unlikely(!real_ready()))
 		return calloc_unready(nmemb, size);
-	if (__builtin_mul_overflow(nmemb, size, &n) || !records(n))
+	if (ovf || !rec_on())
 		return grw_real.calloc(nmemb, size); /* an overflow fails there, with its errno */
 	return calloc_recorded(nmemb, size, n);
+}
+
+/* realloc's other paths, out of line: the common one above then needs no frame (inlined, they
+ * made it save five registers). */
+static __attribute__((noinline)) void *realloc_slow(void *p, size_t n)
+{
+	return do_realloc(p, n, call_realloc, n, 0);
 }
 
 void *realloc(void *p, size_t n)
 {
 	/* Sampled mode's common case: the old block is not a sampled one (the filter says so) and
 	 * the new one does not cross the countdown (which it counts down). */
-	if (real_ready() && p && !grw_arena_owns(p) && grw_record_skips_free(p) && !rec_wanted(n))
+	if (grw_record_skips_free(p) && grw_record_skips_alloc(n))
 		return grw_real.realloc(p, n);
-	return do_realloc(p, n, call_realloc, n, 0);
+	return realloc_slow(p, n);
 }
 
 void *reallocarray(void *p, size_t nmemb, size_t size)
@@ -434,9 +450,11 @@ static void *real_op(void **slot, const char *name)
 	void *name(size_t n ARGS)                                                                  \
 	{                                                                                          \
 		void *p;                                                                           \
-		if (unlikely(!real_ready()))                                                       \
+		if (grw_record_skips_alloc(n))                                                     \
+			p = grw_real.malloc(n);                                                    \
+		else if (unlikely(!real_ready()))                                                  \
 			p = malloc_unready(n);                                                     \
-		else if (records(n))                                                               \
+		else if (rec_on())                                                                 \
 			return name##_recorded(n PASS);                                            \
 		else                                                                               \
 			p = grw_real.malloc(n);                                                    \

@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 
 #include "addrmap.h"
+#include "bootstrap.h"
 #include "config.h"
 #include "counters.h"
 #include "sites.h"
@@ -50,8 +51,8 @@ static inline __attribute__((always_inline)) int64_t current_site(struct grw_tbl
 /* ------------------------------------------------------------------------------------------ */
 /* Sampling (GROWTH_SAMPLE) */
 
-/* Bytes left before the next sample; <= 0: draw first. */
-__thread int64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
+/* Bytes left before the next sample; 0: draw first. */
+__thread uint64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
 static __thread uint64_t t_rng;      /* xorshift64* state, 0 = not seeded */
 
 /* ln(u) for u in (0, 1], without libm: u = m * 2^e with m in [1, 2), ln m by the atanh series
@@ -116,21 +117,26 @@ static int64_t draw_countdown(void)
 /* Whether this allocation of size bytes is sampled. */
 static inline bool take_sample(size_t size)
 {
-	int64_t n = size > (size_t)INT64_MAX ? INT64_MAX : (int64_t)size;
-	if (__builtin_expect(grw_sample_countdown > n, 1)) {
-		grw_sample_countdown -= n;
+	if (__builtin_expect(grw_sample_countdown > size, 1)) {
+		grw_sample_countdown -= size;
 		return false;
 	}
-	if (grw_sample_countdown <= 0 && t_rng == 0) { /* this thread's first allocation */
-		grw_sample_countdown = draw_countdown();
-		if (grw_sample_countdown > n) {
-			grw_sample_countdown -= n;
+	if (grw_sample_countdown == 0 && t_rng == 0) { /* this thread's first allocation */
+		grw_sample_countdown = (uint64_t)draw_countdown();
+		if (grw_sample_countdown > size) {
+			grw_sample_countdown -= size;
 			return false;
 		}
 	}
 	/* Crossed zero. The distance is memoryless: draw the next one from here. */
-	grw_sample_countdown = draw_countdown();
+	grw_sample_countdown = (uint64_t)draw_countdown();
 	return true;
+}
+
+void grw_record_child(void)
+{
+	grw_sample_countdown = 0;
+	t_rng = 0;
 }
 
 /* Counts and bytes one block of size bytes stands for: (1, size) in exact mode. */
@@ -161,6 +167,16 @@ static void weights(uint64_t size, uint64_t *count, uint64_t *bytes)
  * BSS, touched only in sampled mode.
  */
 uint32_t grw_sample_filter[1u << GRW_FILTER_BITS];
+
+void grw_record_reserve_filter(void)
+{
+	__atomic_fetch_add(grw_sample_filter_slot(NULL), 1, __ATOMIC_RELAXED);
+	/* Every KiB the arena touches, its last byte's included (it need not be KiB-aligned). */
+	for (size_t off = 0; off < GRW_ARENA_BYTES + 1024; off += 1024) {
+		size_t at = off < GRW_ARENA_BYTES ? off : GRW_ARENA_BYTES - 1;
+		__atomic_fetch_add(grw_sample_filter_slot(grw_arena + at), 1, __ATOMIC_RELAXED);
+	}
+}
 
 static inline bool sampled_mode(void)
 {

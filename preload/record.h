@@ -41,28 +41,34 @@ static inline size_t grw_record_usable_of(void *p, size_t (*usable_fn)(void *))
 	return grw_cfg.trailer ? usable_fn(p) : 0;
 }
 
-/* Sampled mode's common cases, decided in the hook itself, before it saves errno and sets the
- * guard (docs/performance.md, run 5): an allocation that does not cross this thread's sampling
- * countdown, and a free whose filter slot says it cannot be of a sampled block. Each is the
- * first test that grw_record_alloc (take_sample) and grw_record_free make, taken out: when
- * they answer false, the recorder makes the same test again and goes on. The countdown is
- * asked first, before the guard is even looked at (it is the common case, and a test less),
- * so allocations that pass through untracked count it down too: growth's own libc calls on
- * the thread and a signal handler's inside growth; and a handler's allocation between a load
- * and a store of it can be lost to the count. Each only moves the next sample by a few
- * bytes, far below the sampling noise. */
-extern __thread int64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
+/* Sampled mode's common cases, decided first thing in the hook, before it even asks whether
+ * libc is resolved (docs/performance.md, runs 5 and 8): an allocation that does not cross this
+ * thread's sampling countdown, and a free whose filter slot says it cannot be of a sampled
+ * block. Each is the first test that grw_record_alloc (take_sample) and grw_record_free make,
+ * taken out: when they answer false, the recorder makes the same test again and goes on.
+ * Allocations that pass through untracked count the countdown down too: growth's own libc
+ * calls on the thread and a signal handler's inside growth; and a handler's allocation between
+ * a load and a store of it can be lost to the count. Each only moves the next sample by a few
+ * bytes, far below the sampling noise.
+ *
+ * Neither test can answer true before libc is resolved: a countdown is drawn only on a
+ * recorded allocation, and init sets GROWTH_SAMPLE's value after grw_real (bootstrap.c
+ * publishes it first; x86-64 keeps the two stores and a reader's loads in order, and init runs
+ * in the preload's constructor, before the program's threads). Nor for NULL or a bootstrap
+ * arena block: grw_record_reserve_filter keeps their slots nonzero. */
+extern __thread uint64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
 extern uint32_t grw_sample_filter[];
 #define GRW_FILTER_BITS 18
 
 /* Only sampled mode draws a countdown: in exact mode it stays 0, and this answers false there
- * without a look at the mode. */
+ * without a look at the mode. A countdown is only ever set to a draw (>= 1) or lowered to a
+ * value above 0, so one unsigned compare decides. */
 static inline bool grw_record_skips_alloc(size_t n)
 {
-	int64_t c = grw_sample_countdown;
-	if (c <= 0 || (uint64_t)c <= n)
+	uint64_t c = grw_sample_countdown;
+	if (c <= n)
 		return false;
-	grw_sample_countdown = c - (int64_t)n;
+	grw_sample_countdown = c - n;
 	return true;
 }
 
@@ -77,6 +83,15 @@ static inline bool grw_record_skips_free(const void *p)
 	return grw_cfg.sample_bytes &&
 	       __atomic_load_n(grw_sample_filter_slot(p), __ATOMIC_RELAXED) == 0;
 }
+
+/* Makes the filter slots of NULL and of the bootstrap arena nonzero for good, so that
+ * grw_record_skips_free never passes them to libc's free. Called by init before it reads the
+ * configuration. */
+void grw_record_reserve_filter(void);
+/* In a fork child: the forking thread's countdown and generator start again, so that the
+ * child's first allocation records (it starts the child's trace) and its samples are not the
+ * parent's. */
+void grw_record_child(void);
 
 /* A heap block of size requested bytes now lives at p. usable: the allocator's usable size of
  * p when the request was padded by grw_record_pad (nonzero), else 0. */

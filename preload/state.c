@@ -17,6 +17,7 @@
 #include "counters.h"
 #include "ialloc.h"
 #include "log.h"
+#include "record.h"
 #include "sites.h"
 #include "trace_format.h"
 #include "unwind.h"
@@ -82,6 +83,7 @@ static void fork_child(void)
 		grw_addrmap_reinit();
 		grw_counters_reinit();
 		grw_sites_reinit();
+		grw_record_child();
 		grw_writer_child();
 	}
 	grw_in_growth = fork_saved_guard;
@@ -102,6 +104,7 @@ static void init(void)
 		goto out;
 	if (getauxval(AT_SECURE))
 		goto out; /* setuid and friends: do nothing at all, say nothing */
+	grw_record_reserve_filter(); /* before GROWTH_SAMPLE can enable the filter */
 	grw_config_read();
 	if (grw_cfg.disable) {
 		grw_log(GRW_LOG_INFO, "GROWTH_DISABLE is set; passing everything through");
