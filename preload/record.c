@@ -304,20 +304,10 @@ void grw_record_alloc(void *p, size_t size, size_t usable)
 	record_alloc_mapped(p, size);
 }
 
-bool grw_record_free(void *p, size_t usable, struct grw_block *was)
+/* grw_record_free for a block without a trailer, as record_alloc_mapped: out of line. */
+static __attribute__((noinline)) bool record_free_mapped(void *p, struct grw_block *was)
 {
 	struct grw_block b;
-	if (uses_trailer(usable)) {
-		if (usable < GRW_TRAILER_BYTES || !trailer_get(p, usable, &b.site, &b.size))
-			return false; /* not padded by growth: untracked */
-		trailer_clear(p, usable);
-		if (b.site == TRAILER_UNTRACKED)
-			return false;
-		grw_counters_free1(grw_counters_self(), b.site, b.size);
-		if (was)
-			*was = b;
-		return true;
-	}
 	bool sampled = sampled_mode();
 	if (sampled && __atomic_load_n(grw_sample_filter_slot(p), __ATOMIC_RELAXED) == 0)
 		return false;
@@ -328,6 +318,22 @@ bool grw_record_free(void *p, size_t usable, struct grw_block *was)
 	uint64_t wc, wb;
 	weights(b.size, &wc, &wb);
 	grw_counters_add(grw_counters_self(), b.site, 0, wc, 0, wb);
+	if (was)
+		*was = b;
+	return true;
+}
+
+bool grw_record_free(void *p, size_t usable, struct grw_block *was)
+{
+	if (!uses_trailer(usable))
+		return record_free_mapped(p, was);
+	struct grw_block b;
+	if (usable < GRW_TRAILER_BYTES || !trailer_get(p, usable, &b.site, &b.size))
+		return false; /* not padded by growth: untracked */
+	trailer_clear(p, usable);
+	if (b.site == TRAILER_UNTRACKED)
+		return false;
+	grw_counters_free1(grw_counters_self(), b.site, b.size);
 	if (was)
 		*was = b;
 	return true;
