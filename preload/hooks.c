@@ -223,19 +223,24 @@ static ALWAYS_INLINE void *do_realloc(void *p, size_t n,
 	}
 	if (unlikely(!grw_real_ensure()))
 		return p ? NULL : grw_arena_alloc(n, 0);
-	if (grw_in_growth || !grw_enabled() || !p)
+	if (grw_in_growth || !grw_enabled())
 		return real_call(p, nmemb, size);
 	struct grw_block was;
-	int saved = errno;
-	grw_in_growth = 1;
-	size_t old_usable = grw_record_usable_of(p, grw_real.malloc_usable_size);
-	bool had = grw_record_free(p, old_usable, &was);
-	grw_in_growth = 0;
-	errno = saved;
-	/* realloc(p, 0) frees p: no padding there, or it would return a block. */
-	size_t pad = n ? grw_record_pad(n) : 0;
+	size_t old_usable = 0;
+	bool had = false;
+	if (p) { /* realloc(NULL, n) is an allocation only */
+		int saved = errno;
+		grw_in_growth = 1;
+		old_usable = grw_record_usable_of(p, grw_real.malloc_usable_size);
+		had = grw_record_free(p, old_usable, &was);
+		grw_in_growth = 0;
+		errno = saved;
+	}
+	/* realloc(p, 0) frees p: no padding there, or it would return a block. realloc(NULL, 0)
+	 * is malloc(0), padded as malloc pads it. */
+	size_t pad = n || !p ? grw_record_pad(n) : 0;
 	void *r = pad ? grw_real.realloc(p, n + pad) : real_call(p, nmemb, size);
-	saved = errno;
+	int saved = errno;
 	ENTER_CAPTURE();
 	if (r)
 		grw_record_alloc(r, n, pad ? grw_real.malloc_usable_size(r) : 0);

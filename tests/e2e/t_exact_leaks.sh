@@ -58,6 +58,12 @@ json_check "$rep" 'sum(s["allocs"] for s in at0("leak_with_realloc")) == 6 and s
 json_check "$rep" 'any(s["live_bytes_end"] == 30003 and s["allocs"] == 5 for s in at0("leak_with_realloc"))' \
 	"realloc: the realloc call site holds the final 30003 bytes"
 
+# realloc(NULL, n) and reallocarray(NULL, ...) allocate: both blocks are recorded, with their
+# sizes.
+run_leak leaker realloc_null 9009
+json_check "$rep" 'sorted((s["live_bytes_end"], s["allocs"], s["frees"]) for s in at0("leak_with_realloc_null")) == [(4004, 1, 0), (5005, 1, 0)]' \
+	"realloc_null: one site of 4004 bytes (realloc) and one of 5005 (reallocarray), 1 allocation each"
+
 # strdup allocates inside libc: frame 0 may be strdup itself; the first frame of ours is the leak.
 run_leak leaker strdup 4004
 json_check "$rep" 'live("leak_with_strdup") == 4004' "strdup: 4004 bytes live through leak_with_strdup"

@@ -3,7 +3,7 @@
  * Leaks a known, exact number of bytes through one allocator, chosen by argv[1], from a
  * function named leak_with_<allocator>; then prints one line and exits 0. tests/e2e/t_exact_leaks.sh
  * asserts the bytes per function, so keep the sizes here and there in step.
- * Usage: leaker malloc|calloc|realloc|strdup|posix_memalign|aligned_alloc|memalign|valloc|mmap|none
+ * Usage: leaker malloc|calloc|realloc|realloc_null|strdup|posix_memalign|aligned_alloc|memalign|valloc|mmap|none
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -21,6 +21,7 @@ void *volatile leaked[4];
 #define CALLOC_N 7
 #define CALLOC_SIZE 3001 /* 21007 bytes */
 #define REALLOC_FINAL 30003
+#define REALLOC_NULL_BYTES 9009 /* realloc(NULL, 4004), then reallocarray(NULL, 5, 1001) */
 #define STRDUP_LEN 4003 /* strdup allocates 4004 bytes */
 #define POSIX_MEMALIGN_BYTES 50005
 #define ALIGNED_ALLOC_BYTES 60160 /* 235 * 256: a multiple of the alignment, as C11 asks */
@@ -54,6 +55,21 @@ NOINLINE size_t leak_with_realloc(void)
 	}
 	leaked[0] = p;
 	return REALLOC_FINAL;
+}
+
+/* Blocks started by realloc and reallocarray from NULL (a buffer grown from nothing): each is
+ * an allocation. */
+NOINLINE size_t leak_with_realloc_null(void)
+{
+	char *p = realloc(NULL, 4004);
+	char *q = reallocarray(NULL, 5, 1001);
+	if (!p || !q)
+		return 0;
+	memset(p, 1, 4004);
+	memset(q, 1, 5005);
+	leaked[0] = p;
+	leaked[1] = q;
+	return REALLOC_NULL_BYTES;
 }
 
 NOINLINE size_t leak_with_strdup(void)
@@ -110,6 +126,7 @@ static const struct {
 	{"malloc", leak_with_malloc},
 	{"calloc", leak_with_calloc},
 	{"realloc", leak_with_realloc},
+	{"realloc_null", leak_with_realloc_null},
 	{"strdup", leak_with_strdup},
 	{"posix_memalign", leak_with_posix_memalign},
 	{"aligned_alloc", leak_with_aligned_alloc},
