@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The exported symbols, and nothing else. Every wrapper has the shape of docs/design.md: make
- * sure the real function is resolved (the bootstrap arena or the raw syscall serve the calls
- * dlsym makes), pass straight through when this thread is already inside growth, record a free
- * before the real call, call it, save errno, record with the guard set, restore errno.
+ * The exported symbols, and nothing else. Every wrapper has the shape of docs/design.md: pass
+ * straight through in sampled mode's common case (record.h), make sure the real function is
+ * resolved (the bootstrap arena or the raw syscall serve the calls dlsym makes), pass straight
+ * through when this thread is already inside growth, record a free before the real call, call
+ * it, save errno, record with the guard set, restore errno.
  */
 #include <dlfcn.h>
 #include <errno.h>

@@ -164,7 +164,9 @@ static void weights(uint64_t size, uint64_t *count, uint64_t *bytes)
  * free of a sampled block happens after its malloc returned (the program's own ordering), so
  * the filter never hides a live sampled block. With one sample per 512 KiB, a few hundred
  * sampled blocks are live per 100 MiB of heap: well under 1% of frees take the map. 1 MiB of
- * BSS, touched only in sampled mode.
+ * BSS, touched only in sampled mode (but for the few KiB of grw_record_reserve_filter's
+ * slots); the slots of NULL and the bootstrap arena (and so any heap block whose address
+ * aliases them, 0.1% of the address space) always take the map.
  */
 uint32_t grw_sample_filter[1u << GRW_FILTER_BITS];
 

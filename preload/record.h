@@ -52,17 +52,17 @@ static inline size_t grw_record_usable_of(void *p, size_t (*usable_fn)(void *))
  * bytes, far below the sampling noise.
  *
  * Neither test can answer true before libc is resolved: a countdown is drawn only on a
- * recorded allocation, and init sets GROWTH_SAMPLE's value after grw_real (bootstrap.c
- * publishes it first; x86-64 keeps the two stores and a reader's loads in order, and init runs
- * in the preload's constructor, before the program's threads). Nor for NULL or a bootstrap
- * arena block: grw_record_reserve_filter keeps their slots nonzero. */
+ * recorded allocation, and init sets GROWTH_SAMPLE's value after grw_real is filled and after
+ * a release fence, which the acquire load below pairs with (init also runs in the preload's
+ * constructor, before the program's threads). Nor for NULL or a bootstrap arena block:
+ * grw_record_reserve_filter keeps their slots nonzero. */
 extern __thread uint64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
 extern uint32_t grw_sample_filter[];
 #define GRW_FILTER_BITS 18
 
 /* Only sampled mode draws a countdown: in exact mode it stays 0, and this answers false there
- * without a look at the mode. A countdown is only ever set to a draw (>= 1) or lowered to a
- * value above 0, so one unsigned compare decides. */
+ * without a look at the mode. A countdown is only ever set to a draw (>= 1), lowered to a value
+ * above 0, or reset to 0 (grw_record_child), so one unsigned compare decides. */
 static inline bool grw_record_skips_alloc(size_t n)
 {
 	uint64_t c = grw_sample_countdown;
@@ -80,7 +80,7 @@ static inline uint32_t *grw_sample_filter_slot(const void *p)
 
 static inline bool grw_record_skips_free(const void *p)
 {
-	return grw_cfg.sample_bytes &&
+	return __atomic_load_n(&grw_cfg.sample_bytes, __ATOMIC_ACQUIRE) &&
 	       __atomic_load_n(grw_sample_filter_slot(p), __ATOMIC_RELAXED) == 0;
 }
 

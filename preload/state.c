@@ -105,6 +105,8 @@ static void init(void)
 	if (getauxval(AT_SECURE))
 		goto out; /* setuid and friends: do nothing at all, say nothing */
 	grw_record_reserve_filter(); /* before GROWTH_SAMPLE can enable the filter */
+	/* grw_real and those slots before GROWTH_SAMPLE's value (record.h, grw_record_skips_free) */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	grw_config_read();
 	if (grw_cfg.disable) {
 		grw_log(GRW_LOG_INFO, "GROWTH_DISABLE is set; passing everything through");
