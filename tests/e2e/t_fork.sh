@@ -34,6 +34,7 @@ GROWTH_SAMPLE=1G preload "$TMP/s/growth.%p.zst" "$PROGS/forker" 5 >"$TMP/s/out" 
 rc=$?
 [ $rc -eq 5 ] || { cat "$TMP/s/err"; fail "forker 5 exited $rc under GROWTH_SAMPLE=1G, not 5"; }
 cpid=$(sed -n 's/^forker: child \([0-9]*\)$/\1/p' "$TMP/s/out")
+[ -n "$cpid" ] || fail "sampled: forker did not print the child's pid: $(cat "$TMP/s/out")"
 [ -f "$TMP/s/growth.$cpid.zst" ] || { ls -la "$TMP/s"; fail "sampled: no trace growth.$cpid.zst for the child"; }
 report_json "$TMP/s/growth.$cpid.zst" "$TMP/s/child.json"
 json_check "$TMP/s/child.json" 'r["process"]["pid"] == '"$cpid" "sampled: the child's trace has the child's pid"
