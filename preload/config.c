@@ -102,7 +102,8 @@ static int parse_size(const struct opt *o, const char *s)
 	uint64_t v;
 	if (parse_number(s, true, &v) || v < o->min || v > o->max)
 		return -1;
-	*(uint64_t *)o->dst = v;
+	/* Atomic: GROWTH_SAMPLE's value is read by the hooks with acquire (record.h). */
+	__atomic_store_n((uint64_t *)o->dst, v, __ATOMIC_RELAXED);
 	return 0;
 }
 

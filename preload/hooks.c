@@ -325,7 +325,7 @@ void *realloc(void *p, size_t n)
 {
 	/* Sampled mode's common case: the old block is not a sampled one (the filter says so) and
 	 * the new one does not cross the countdown (which it counts down). */
-	if (grw_record_skips_free(p) && grw_record_skips_alloc(n))
+	if ((!p || grw_record_skips_free(p)) && grw_record_skips_alloc(n))
 		return grw_real.realloc(p, n);
 	return realloc_slow(p, n);
 }

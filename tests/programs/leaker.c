@@ -61,8 +61,9 @@ NOINLINE size_t leak_with_realloc(void)
  * an allocation. */
 NOINLINE size_t leak_with_realloc_null(void)
 {
-	char *p = realloc(NULL, 4004);
-	char *q = reallocarray(NULL, 5, 1001);
+	void *volatile none = NULL; /* or the compiler calls malloc instead */
+	char *p = realloc(none, 4004);
+	char *q = reallocarray(none, 5, 1001);
 	if (!p || !q)
 		return 0;
 	memset(p, 1, 4004);
