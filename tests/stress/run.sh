@@ -136,6 +136,16 @@ fi
 # --- threads ---------------------------------------------------------------------------------------
 GROWTH_INTERVAL_MS=5 run_case threadchurn 1 "$P/threadchurn" "$(pick 800 20000)" && ok
 
+# --- the same in sampled mode: its pass-through tests run before growth knows libc is resolved ----
+GROWTH_SAMPLE=4K run_case sigstorm_sampled 1 "$P/sigstorm" "$(pick 6 16)" "$(pick 1500 8000)" && ok
+GROWTH_SAMPLE=4K run_case forkstorm_sampled 1 "$P/forkstorm" 4 "$(pick 40 400)" && ok "$NTRACES traces"
+GROWTH_SAMPLE=4K GROWTH_INTERVAL_MS=5 run_case threadchurn_sampled 1 "$P/threadchurn" "$(pick 800 20000)" && ok
+for mode in exit abort; do
+	clean=1
+	[ $mode = exit ] || clean=0
+	GROWTH_SAMPLE=4K run_case "early_${mode}_sampled" $clean "$P/early" $mode && ok
+done
+
 # --- dlopen / dlclose --------------------------------------------------------------------------------
 if run_case dlloop 1 "$P/dlloop" "$P/libdlalloc.so" "$(pick 50 2000)"; then
 	json_has "$D/r" '"dlalloc_leak" in fns' && ok || bad "dlalloc_leak (in the dlclosed library) not symbolized"
