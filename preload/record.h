@@ -54,8 +54,8 @@ static inline size_t grw_record_usable_of(void *p, size_t (*usable_fn)(void *))
  * Neither test can answer true before libc is resolved: a countdown is drawn only on a
  * recorded allocation, and init stores GROWTH_SAMPLE's value (an atomic store, config.c) after
  * grw_real is filled and after a release fence, which the acquire load below pairs with (init
- * also runs in the preload's constructor, before the program's threads). Nor for NULL or a bootstrap arena block:
- * grw_record_reserve_filter keeps their slots nonzero. */
+ * also runs in the preload's constructor, before the program's threads). Nor for NULL or a
+ * bootstrap arena block: grw_record_reserve_filter keeps their slots nonzero. */
 extern __thread uint64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
 extern uint32_t grw_sample_filter[];
 #define GRW_FILTER_BITS 18
