@@ -84,7 +84,7 @@ PGO_USE = -fprofile-use -fprofile-partial-training $(PGO_BASE)
 endif
 ANALYZER_OBJ := $(patsubst %.c,$(BUILD)/obj/exe/%.o,$(ANALYZER_SRC) $(COMMON_SRC))
 
-.PHONY: all deps demo test test-unit test-e2e test-e2e-update stress fuzz bench install uninstall clean help \
+.PHONY: all deps demo test test-unit test-e2e test-e2e-update stress fuzz bench bench-instr install uninstall clean help \
 	programs check-deps format
 
 all: $(BUILD)/libgrowth.so $(BUILD)/growth
@@ -98,6 +98,7 @@ help:
 	@echo 'make stress     the long host-robustness suite'
 	@echo 'make fuzz       fuzz the trace reader (FUZZ_SECONDS=60)'
 	@echo 'make bench      overhead against an uninstrumented run, using ../shared/bench'
+	@echo 'make bench-instr  the same counted in instructions (valgrind): steady on a busy machine'
 	@echo 'make install    install into $$(DESTDIR)$$(PREFIX); make uninstall removes it'
 	@echo 'options: V=1 (show commands), SANITIZE=address,undefined (analyzer and unit tests)'
 	@echo '         PGO=0 (build libgrowth.so once, without its profile-guided second pass:'
@@ -208,6 +209,9 @@ fuzz: all programs
 
 bench: all
 	$(Q)sh tests/bench.sh
+
+bench-instr: all
+	$(Q)bash tests/bench-instr.sh
 
 # --- demo -------------------------------------------------------------------------------------
 demo: deps

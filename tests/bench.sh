@@ -12,24 +12,14 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SRC=${BENCH_SRC:-$ROOT/../shared/bench}
-DST=$ROOT/build/bench
 LIB=${BENCH_LIB:-$ROOT/build/libgrowth.so}
 PAIRS=${BENCH_PAIRS:-3}
 WORKLOADS=${BENCH_WORKLOADS:-"sqlite python-malloc cc1 perl mallocbench cxxbench"}
 SAMPLE=${BENCH_SAMPLE:-512K}
 MODES=${BENCH_MODES:-"exact sampled"}
+
+. "$ROOT/tests/bench-setup.sh"
 OUT=${BENCH_OUT:-$DST/results.tsv}
-
-[ -f "$LIB" ] || { echo "bench: $LIB missing: run make" >&2; exit 1; }
-[ -x "$SRC/run-bench.sh" ] || { echo "bench: no harness at $SRC (set BENCH_SRC)" >&2; exit 1; }
-
-# A fresh copy when the harness changed (or none yet); its own build/ is kept across runs.
-mkdir -p "$DST"
-if ! diff -rq -x build -x results.tsv -x 'results-runs.tsv' "$SRC" "$DST" >/dev/null 2>&1; then
-	(cd "$SRC" && tar cf - --exclude=./build .) | (cd "$DST" && tar xf -)
-fi
-make -s -C "$DST" >/dev/null
 
 for wl in $WORKLOADS; do
 	for mode in $MODES; do
