@@ -61,16 +61,6 @@ GRW_HOOKS(X)
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-/* Whether an allocation of n bytes is to be recorded: in sampled mode only one that crosses
- * the countdown, which the others count down. Asked before the real call, so that the others
- * go straight to it, a tail call (sampled mode pads nothing). A fork child with its trace
- * still to start records: its countdown starts at 0 (grw_record_child), and its first
- * recorded allocation starts the trace. */
-static ALWAYS_INLINE bool rec_wanted(size_t n)
-{
-	return !grw_record_skips_alloc(n);
-}
-
 /* Records that p holds n requested bytes, padded by pad (grw_record_pad); returns p. Expanded
  * in out-of-line functions that the hooks tail-call (malloc_recorded and the like), so that
  * the hooks' other paths save no registers, and the recording function's frame takes the
@@ -99,11 +89,14 @@ static ALWAYS_INLINE bool rec_on(void)
 	return !grw_in_growth && grw_enabled();
 }
 
-/* Whether an allocation of n bytes is recorded now: rec_wanted first, sampled mode's common
- * case (it counts the countdown down, so it is asked once per allocation). */
+/* Whether an allocation of n bytes is recorded now, for the hooks that do not ask
+ * grw_record_skips_alloc first themselves: in sampled mode only one that crosses the
+ * countdown, which the others count down (so this is asked once per allocation), before the
+ * real call, so that the others go straight to it (sampled mode pads nothing). A fork child
+ * with its trace still to start records: its countdown starts at 0 (grw_record_child). */
 static ALWAYS_INLINE bool records(size_t n)
 {
-	return rec_wanted(n) && rec_on();
+	return !grw_record_skips_alloc(n) && rec_on();
 }
 
 static ALWAYS_INLINE bool real_ready(void)
