@@ -16,10 +16,6 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-LIB=${BENCH_LIB:-$ROOT/build/libgrowth.so}
-SAMPLE=${BENCH_SAMPLE:-512K}
-WORKLOADS=${BENCH_WORKLOADS:-"sqlite python-malloc cc1 perl mallocbench cxxbench"}
-MODES=${BENCH_MODES:-"exact sampled"}
 command -v valgrind >/dev/null ||
 	{ echo "bench-instr: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 

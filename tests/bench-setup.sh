@@ -1,6 +1,11 @@
-# Sourced by tests/bench.sh and tests/bench-instr.sh (with ROOT and LIB set): checks the
-# library, copies the shared harness (BENCH_SRC, default ../shared/bench, read-only) to
-# build/bench when it changed, and builds it there; DST is that copy.
+# Sourced by tests/bench.sh and tests/bench-instr.sh (with ROOT set): the settings both take
+# (LIB, SAMPLE, WORKLOADS, MODES from BENCH_*), checks the library, copies the shared harness
+# (BENCH_SRC, default ../shared/bench, read-only) to build/bench when it changed, and builds
+# it there; DST is that copy.
+LIB=${BENCH_LIB:-$ROOT/build/libgrowth.so}
+SAMPLE=${BENCH_SAMPLE:-512K}
+WORKLOADS=${BENCH_WORKLOADS:-"sqlite python-malloc cc1 perl mallocbench cxxbench"}
+MODES=${BENCH_MODES:-"exact sampled"}
 SRC=${BENCH_SRC:-$ROOT/../shared/bench}
 DST=$ROOT/build/bench
 [ -f "$LIB" ] || { echo "bench: $LIB missing: run make" >&2; exit 1; }

@@ -12,12 +12,7 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-LIB=${BENCH_LIB:-$ROOT/build/libgrowth.so}
 PAIRS=${BENCH_PAIRS:-3}
-WORKLOADS=${BENCH_WORKLOADS:-"sqlite python-malloc cc1 perl mallocbench cxxbench"}
-SAMPLE=${BENCH_SAMPLE:-512K}
-MODES=${BENCH_MODES:-"exact sampled"}
-
 . "$ROOT/tests/bench-setup.sh"
 OUT=${BENCH_OUT:-$DST/results.tsv}
 
