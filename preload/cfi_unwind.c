@@ -16,26 +16,38 @@
 
 /* ---- packed rules -------------------------------------------------------------------------- */
 /* bits 0-4 kind, 5 NEEDS_BP and 6 NEEDS_IF_NEXT (what finish() needs, fixed when the rule is
- * made), 7 BP_NEEDED (set only in kept walks, see finish()), 8-15 CFA register (DWARF number),
- * 16-31 RBP save offset from CFA (0 = RBP unchanged), 32-63 CFA offset. */
+ * made), 7 BP_NEEDED (set only in kept walks, see finish()), 8 CFA_RBP (the CFA is RBP + offset,
+ * else RSP + offset), 9 SAVES_RBP (the caller's RBP is saved at CFA - need), 16-31 need (the
+ * bytes below the CFA that a step reads: the RBP save's depth, else 8 for the return address),
+ * 32-63 CFA offset. The step decodes them with a bit test each (step_ok). */
 /* RULE_CGO: the frame is in runtime.asmcgocall, where a walk leaves CFI for Go frame pointers
  * (go_fp_tail). */
 enum { RULE_EMPTY = 0, RULE_OK = 1, RULE_END = 2, RULE_FALLBACK = 3, RULE_CGO = 4 };
 #define RULE_KIND(r) ((unsigned)(r) & 0x1f)
+/* Whether a rule that lookup() returned is not RULE_OK: one bit test (RULE_OK is the only kind
+ * of bits 1-4 clear, and lookup never returns RULE_EMPTY). */
+#define RULE_NOT_OK(r) ((r) & 0x1e)
 #define NEEDS_BP_SHIFT 5 /* this frame's CFA is computed from RBP (or it is RULE_CGO) */
 /* Bit 6, NEEDS_BP_SHIFT + 1: NEEDS_BP, or this frame leaves RBP as it found it (so it needs it
  * if the next frame does). Whether a frame's RBP is needed is then bit (NEEDS_BP_SHIFT + the
  * next frame's answer): one shift, no branch (finish()). */
 #define BP_NEED(r, next) (((r) >> (NEEDS_BP_SHIFT + (next))) & 1)
 #define BP_NEEDED 0x80u
+#define CFA_RBP 0x100u
+#define SAVES_RBP 0x200u
+#define RULE_NEED(r) ((uintptr_t)(uint16_t)((r) >> 16))
 enum { DW_RBP = 6, DW_RSP = 7, DW_RA = 16 };
 
+/* rbp_off: where the caller's RBP is saved, from the CFA (0: RBP unchanged, else -32768..-16,
+ * which compute_rule checks). */
 static uint64_t rule_pack(unsigned kind, unsigned reg, int rbp_off, int32_t cfa_off)
 {
-	uint64_t needs = (kind == RULE_OK && reg == DW_RBP) || kind == RULE_CGO;
+	uint64_t by_rbp = kind == RULE_OK && reg == DW_RBP;
+	uint64_t needs = by_rbp || kind == RULE_CGO;
 	uint64_t passes = kind == RULE_OK && rbp_off == 0;
+	uint64_t need = rbp_off ? (uint64_t)-rbp_off : 8;
 	return (uint64_t)kind | needs << NEEDS_BP_SHIFT | (needs | passes) << (NEEDS_BP_SHIFT + 1) |
-	       (uint64_t)reg << 8 | (uint64_t)(uint16_t)(int16_t)rbp_off << 16 |
+	       (by_rbp ? CFA_RBP : 0) | (rbp_off ? SAVES_RBP : 0) | need << 16 |
 	       (uint64_t)(uint32_t)cfa_off << 32;
 }
 
@@ -450,19 +462,18 @@ static inline uint64_t lookup(struct grw_cfi_thread *t, uintptr_t ip)
 
 /* The step of a RULE_OK rule: 0 with the caller's registers, or 1 where the chain leaves the
  * stack (stop rather than guess). Every read is in [sp, hi): the return address at cfa - 8
- * with sp + 8 <= cfa <= hi, and the saved RBP at cfa + rbp_off, which compute_rule keeps at or
- * below cfa - 16, so asking cfa >= sp - rbp_off bounds it too (one compare for both reads). */
+ * with sp + 8 <= cfa <= hi, and the saved RBP at cfa - need, which compute_rule keeps at or
+ * below cfa - 16, so asking cfa >= sp + need bounds both reads with one compare. */
 static inline int step_ok(uint64_t rule, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp,
 			  uintptr_t hi)
 {
 	uintptr_t s = *sp;
-	uintptr_t cfa = (((rule >> 8) & 0xff) == DW_RSP ? s : *bp) + (intptr_t)(int32_t)(rule >> 32);
-	intptr_t rbp_off = (int16_t)(rule >> 16);
-	uintptr_t need = rbp_off ? (uintptr_t)-rbp_off : 8;
+	uintptr_t cfa = ((rule & CFA_RBP) ? *bp : s) + (intptr_t)(int32_t)(rule >> 32);
+	uintptr_t need = RULE_NEED(rule);
 	if (cfa < s + need || cfa > hi || (cfa & 7))
 		return 1;
-	if (rbp_off)
-		*bp = *(const uintptr_t *)(cfa + rbp_off);
+	if (rule & SAVES_RBP)
+		*bp = *(const uintptr_t *)(cfa - need);
 	*ip = *(const uintptr_t *)(cfa - 8);
 	*sp = cfa;
 	return 0;
@@ -571,11 +582,10 @@ static inline bool suffix_holds(const struct grw_cfi_thread *t, int j, int *ok_f
 	}
 	for (; i >= j; i--) {
 		uintptr_t cfa = t->sp[i + 1];
-		int16_t rbp_off;
 		/* (The next frame's need first: it is rarely set, RBP saves are common.) */
 		if (*(const uintptr_t *)(cfa - 8) != t->ip[i + 1] ||
-		    ((t->rule[i + 1] & BP_NEEDED) && (rbp_off = (int16_t)(t->rule[i] >> 16)) != 0 &&
-		     *(const uintptr_t *)(cfa + (intptr_t)rbp_off) != t->bp[i + 1])) {
+		    ((t->rule[i + 1] & BP_NEEDED) && (t->rule[i] & SAVES_RBP) &&
+		     *(const uintptr_t *)(cfa - RULE_NEED(t->rule[i])) != t->bp[i + 1])) {
 			*bad_at = i;
 			return false;
 		}
@@ -842,7 +852,7 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 		} else {
 			cut = 1;
 		}
-		if (__builtin_expect(RULE_KIND(rule) != RULE_OK, 0)) {
+		if (__builtin_expect(RULE_NOT_OK(rule), 0)) {
 			if (RULE_KIND(rule) == RULE_END)
 				break;
 			if (RULE_KIND(rule) != RULE_CGO)
