@@ -52,6 +52,11 @@ struct grw_cfi_thread {
 		       * kept slots from key_at: ip + key_at (ips may not hold them) */
 	int key_at;
 	uint64_t key;
+	/* Whether reusing the kept walk pays (grw_cfi_backtrace, "plain walks"): walks left to
+	 * make without it, and the frames the walks of the current window walked anew and took
+	 * from the kept walk. */
+	int plain_left;
+	int win_walks, win_fresh, win_reused;
 };
 
 /* Captures up to max return addresses of the caller of the function that calls this one, or,
@@ -75,6 +80,10 @@ void grw_cfi_set_cgo_range(uintptr_t lo, uintptr_t hi);
 /* Tells the walker where growth's own code is, [lo, hi): the leading frames there (the hook,
  * the recorder, the capture) are left out of every walk's output. Call once from init. */
 void grw_cfi_set_self_range(uintptr_t lo, uintptr_t hi);
+
+/* Whether walks may be plain where reusing the kept walk does not pay (cfi_unwind.c, "plain
+ * walks"; on by default). Call once from init, before any walk. */
+void grw_cfi_set_plain(int on);
 
 /* Invalidates every thread's cache (after dlclose: an address may then belong to other code). */
 void grw_cfi_invalidate(void);

@@ -181,6 +181,8 @@ static const struct opt opts[] = {
 	 "bytes with optional suffix, 0 = no cap", "stop writing when the trace reaches this size"},
 	{"GROWTH_UNWIND", "fast", parse_unwind, &grw_cfg.unwind, 0, 0, "fast, libunwind or check",
 	 "stack walker: cached CFI rules (libunwind fallback), libunwind only, or both compared"},
+	{"GROWTH_UNWIND_PLAIN", "1", parse_bool, &grw_cfg.unwind_plain, 0, 0, "0 or 1",
+	 "0: the fast walker reuses the previous walk even where that does not pay (testing)"},
 	{"GROWTH_TRAILER", "1", parse_bool, &grw_cfg.trailer, 0, 0, "0 or 1",
 	 "exact mode: 1 keeps each small block's site in 8 bytes after it, 0 in a side table"},
 };

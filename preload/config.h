@@ -25,6 +25,8 @@ struct grw_config {
 	uint64_t unwind;          /* GROWTH_UNWIND: GRW_UNWIND_* */
 	bool trailer;             /* GROWTH_TRAILER: small blocks keep their site in a trailer
 				     (exact mode only; see record.h) */
+	bool unwind_plain;        /* GROWTH_UNWIND_PLAIN: the fast walker may stop reusing the
+				     previous walk where that does not pay (cfi_unwind.c) */
 };
 
 enum { GRW_UNWIND_FAST = 0, GRW_UNWIND_LIBUNWIND = 1, GRW_UNWIND_CHECK = 2 };

@@ -68,6 +68,7 @@ void grw_unwind_init(void)
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)grw_unwind_init);
 	grw_cfi_set_self_range(self_lo, self_hi);
+	grw_cfi_set_plain(grw_cfg.unwind_plain);
 	struct grw_gosyms go;
 	if (grw_gosyms_find(&go) == 0) {
 		if (go.cgocall_hi) {
@@ -191,8 +192,8 @@ __attribute__((noinline)) int grw_unwind_capture_with(uintptr_t *frames, int max
 }
 
 /* GROWTH_UNWIND=check: captures, walked by the fast walker, of those with the key found by the
- * walker (each key is checked too), mismatches. */
-static uint64_t check_captures, check_fast, check_keyed, check_mismatches;
+ * walker (each key is checked too), of those plain walks (cfi_unwind.c), mismatches. */
+static uint64_t check_captures, check_fast, check_keyed, check_plain, check_mismatches;
 
 /* Both walkers on the same stack; libunwind's answer is kept. The fast walker is called just as
  * a capture calls it (same start, same depth, same kept walk), so its every path is checked,
@@ -206,11 +207,14 @@ static int capture_checked(uintptr_t *frames, int max)
 	if (t == GRW_CFI_OFF)
 		return n;
 	__atomic_fetch_add(&check_captures, 1, __ATOMIC_RELAXED);
+	bool plain = t->plain_left > 0;
 	int m = grw_cfi_backtrace(t, fast, max, 0, grw_entry_frame);
 	if (m == GRW_CFI_FALLBACK)
 		return n;
 	const uintptr_t *got = t->key_ok ? t->ip + t->key_at : fast;
 	__atomic_fetch_add(&check_fast, 1, __ATOMIC_RELAXED);
+	if (plain)
+		__atomic_fetch_add(&check_plain, 1, __ATOMIC_RELAXED);
 	/* libunwind stops at runtime.asmcgocall when C was called from a goroutine; the fast
 	 * walker goes on into Go. Same frames up to there is agreement. */
 	bool go_longer = t->went_past_cgo && m > n;
@@ -244,10 +248,11 @@ __attribute__((destructor)) static void check_report(void)
 	if (grw_cfg.unwind != GRW_UNWIND_CHECK)
 		return;
 	grw_log(GRW_LOG_WARN, "unwind check: %llu captures, %llu by the fast walker (%llu with their "
-		"key), %llu mismatches",
+		"key, %llu plain), %llu mismatches",
 		(unsigned long long)__atomic_load_n(&check_captures, __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&check_fast, __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&check_keyed, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&check_plain, __ATOMIC_RELAXED),
 		(unsigned long long)__atomic_load_n(&check_mismatches, __ATOMIC_RELAXED));
 }
 
