@@ -44,6 +44,7 @@ struct grw_cfi_thread {
 	int complete; /* the kept walk reached the outermost frame (not cut by a cap) */
 	struct grw_cfi_entry *cache;
 	uintptr_t cache_mask; /* entries - 1 */
+	uint64_t misses;      /* rule lookups that missed the cache since it last grew */
 	uintptr_t stack_lo, stack_hi;
 	uint32_t gen; /* grw_cfi_generation() when the cache was last valid */
 	int went_past_cgo; /* the last walk went on by frame pointers past runtime.asmcgocall
@@ -84,6 +85,13 @@ void grw_cfi_set_self_range(uintptr_t lo, uintptr_t hi);
 /* Whether walks may be plain where reusing the kept walk does not pay (cfi_unwind.c, "plain
  * walks"; on by default). Call once from init, before any walk. */
 void grw_cfi_set_plain(int on);
+
+/* How a thread's rule cache grows: a thread whose lookups missed GRW_CFI_GROW_AFTER times its
+ * entries (a program whose allocations come from more code than the cache holds) gets a cache
+ * of `max` entries, from alloc (zeroed memory), the old one going back to release. Without
+ * this call caches never grow. Call once from init, before any walk. */
+#define GRW_CFI_GROW_AFTER 8
+void grw_cfi_set_growth(size_t max, void *(*alloc)(size_t), void (*release)(void *, size_t));
 
 /* Invalidates every thread's cache (after dlclose: an address may then belong to other code). */
 void grw_cfi_invalidate(void);

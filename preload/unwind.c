@@ -25,7 +25,10 @@
 #include "state.h"
 #include "trace_format.h"
 
-#define CFI_CACHE 2048 /* rule cache entries per thread (16 B each), a power of two */
+/* Rule cache entries per thread (16 B each), powers of two: what a thread starts with, and
+ * what a thread whose lookups keep missing gets (cfi_unwind.h). */
+#define CFI_CACHE 2048
+#define CFI_CACHE_MAX 16384
 
 static uintptr_t self_lo, self_hi; /* growth's executable segments span [self_lo, self_hi) */
 static char self_name[256];
@@ -62,6 +65,14 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 /* x_cgo_mmap in a Go executable (gosyms.h); 0 otherwise. Set once at init. */
 static uintptr_t go_mmap_lo, go_mmap_hi;
 
+/* A thread's larger rule cache (cfi_unwind.h); says so at GROWTH_LOG=debug (t_unwind.sh). */
+static void *cfi_cache_alloc(size_t n)
+{
+	grw_log(GRW_LOG_DEBUG, "a thread's rule cache grows to %zu entries",
+		n / sizeof(struct grw_cfi_entry));
+	return grw_icalloc(n);
+}
+
 void grw_unwind_init(void)
 {
 	grw_poly_init();
@@ -69,6 +80,7 @@ void grw_unwind_init(void)
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)grw_unwind_init);
 	grw_cfi_set_self_range(self_lo, self_hi);
 	grw_cfi_set_plain(grw_cfg.unwind_plain);
+	grw_cfi_set_growth(CFI_CACHE_MAX, cfi_cache_alloc, grw_ifree);
 	struct grw_gosyms go;
 	if (grw_gosyms_find(&go) == 0) {
 		if (go.cgocall_hi) {
@@ -137,7 +149,7 @@ void grw_unwind_thread_exit(void)
 	struct grw_cfi_thread *t = grw_cfi_tls;
 	grw_cfi_tls = GRW_CFI_OFF; /* late allocations of this thread (TLS destructors) use libunwind */
 	if (t && t != GRW_CFI_OFF) {
-		grw_ifree(t->cache, CFI_CACHE * sizeof *t->cache);
+		grw_ifree(t->cache, (t->cache_mask + 1) * sizeof *t->cache);
 		grw_ifree(t, sizeof *t);
 	}
 }

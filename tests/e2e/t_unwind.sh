@@ -4,7 +4,7 @@
 # totals at exit. Then the same program under GROWTH_UNWIND=fast and =libunwind must report the
 # same set of symbolized stacks.
 . "$(dirname "$0")/lib.sh"
-need "$PROGS/threads" "$PROGS/cxxcheck" "$PROGS/grow" "$PROGS/deepstack"
+need "$PROGS/threads" "$PROGS/cxxcheck" "$PROGS/grow" "$PROGS/deepstack" "$PROGS/manysites"
 
 # check_run NAME CMD...: runs CMD in check mode; fails on a mismatch (in the frames, or in the
 # stack key that the walker finds without hashing: preload/stackhash.h), when the fast walker
@@ -45,6 +45,12 @@ KEYED_PCT=0 PLAIN_MIN=1000 check_run deepstack_plain "$PROGS/deepstack" 2000
 GROWTH_DEPTH=256 KEYED_PCT=0 PLAIN_MIN=1000 check_run deepstack256_plain "$PROGS/deepstack" 2000
 GROWTH_UNWIND_PLAIN=0 PLAIN_MAX=0 KEYED_PCT=0 check_run deepstack "$PROGS/deepstack" 2000
 GROWTH_UNWIND_PLAIN=0 PLAIN_MAX=0 GROWTH_DEPTH=256 KEYED_PCT=10 check_run deepstack256 "$PROGS/deepstack" 2000
+
+# Allocations from 4096 functions in turn: more return addresses than a thread's rule cache
+# starts with, so it must grow, its rules intact.
+GROWTH_LOG=debug check_run manysites "$PROGS/manysites" 8
+grep -q "rule cache grows to 16384 entries" "$TMP/manysites.err" ||
+	{ cat "$TMP/manysites.err"; fail "manysites: the rule cache did not grow"; }
 
 # stacks MODE: the sorted symbolized stacks of grow's sites under GROWTH_UNWIND=MODE.
 stacks() {

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Allocations from 4096 distinct functions, in turn, for the stack walker's rule cache
+ * (tests/e2e/t_unwind.sh): each function's return address needs its own cached rule, twice as
+ * many as a thread's cache starts with, so the cache must grow (preload/cfi_unwind.c) and the
+ * rules it held must move over intact.
+ * Usage: manysites [ROUNDS=8]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#define NOINLINE __attribute__((noinline, noclone))
+
+/* 8^4 functions: f_0000 .. f_7777 (octal digits), each a distinct allocation site. */
+#define FN(id) \
+	NOINLINE static void *f_##id(size_t n) { return malloc(n + (0##id & 7)); }
+#define D1(m, p) m(p##0) m(p##1) m(p##2) m(p##3) m(p##4) m(p##5) m(p##6) m(p##7)
+#define D2(m, p) D1(m, p##0) D1(m, p##1) D1(m, p##2) D1(m, p##3) D1(m, p##4) D1(m, p##5) \
+	D1(m, p##6) D1(m, p##7)
+#define D3(m, p) D2(m, p##0) D2(m, p##1) D2(m, p##2) D2(m, p##3) D2(m, p##4) D2(m, p##5) \
+	D2(m, p##6) D2(m, p##7)
+#define D4(m) D3(m, 0) D3(m, 1) D3(m, 2) D3(m, 3) D3(m, 4) D3(m, 5) D3(m, 6) D3(m, 7)
+
+D4(FN)
+
+#define PTR(id) f_##id,
+static void *(*const fns[])(size_t) = { D4(PTR) };
+#define NFNS (sizeof fns / sizeof fns[0])
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 8;
+	unsigned long sum = 0;
+	for (int r = 0; r < rounds; r++) {
+		for (size_t i = 0; i < NFNS; i++) {
+			unsigned char *p = fns[i](16 + (i & 63));
+			if (!p)
+				return 1;
+			p[0] = (unsigned char)i;
+			sum += p[0];
+			free(p);
+		}
+	}
+	printf("manysites: %d rounds of %zu sites, sum %lu\n", rounds, (size_t)NFNS, sum);
+	return 0;
+}
