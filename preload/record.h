@@ -57,8 +57,9 @@ static inline size_t grw_record_usable_of(void *p, size_t (*usable_fn)(void *))
  * also runs in the preload's constructor, before the program's threads). Nor for NULL or a
  * bootstrap arena block: grw_record_reserve_filter keeps their slots nonzero. */
 extern __thread uint64_t grw_sample_countdown __attribute__((tls_model("initial-exec")));
-extern uint32_t grw_sample_filter[];
-#define GRW_FILTER_BITS 18
+extern uint32_t grw_sample_filter[], grw_sample_filter_hi[];
+#define GRW_FILTER_BITS 18   /* slots of 1 KiB: 256 MiB */
+#define GRW_FILTER_HI_BITS 12 /* slots of 64 KiB: 256 MiB */
 
 /* Only sampled mode draws a countdown: in exact mode it stays 0, and this answers false there
  * without a look at the mode. A countdown is only ever set to a draw (>= 1), lowered to a value
@@ -72,16 +73,29 @@ static inline bool grw_record_skips_alloc(size_t n)
 	return true;
 }
 
-/* A sampled block's slot in the filter of live sampled blocks (record.c explains it). */
+/* A sampled block's slots in the two levels of the filter of live sampled blocks (record.c
+ * explains it). */
 static inline uint32_t *grw_sample_filter_slot(const void *p)
 {
 	return &grw_sample_filter[((uintptr_t)p >> 10) & ((1u << GRW_FILTER_BITS) - 1)];
 }
 
+static inline uint32_t *grw_sample_filter_hi_slot(const void *p)
+{
+	return &grw_sample_filter_hi[((uintptr_t)p >> 16) & ((1u << GRW_FILTER_HI_BITS) - 1)];
+}
+
+/* Whether the filter says that no sampled block can be live at p. */
+static inline bool grw_sample_filter_clear(const void *p)
+{
+	return __atomic_load_n(grw_sample_filter_hi_slot(p), __ATOMIC_RELAXED) == 0 ||
+	       __atomic_load_n(grw_sample_filter_slot(p), __ATOMIC_RELAXED) == 0;
+}
+
 static inline bool grw_record_skips_free(const void *p)
 {
 	return __atomic_load_n(&grw_cfg.sample_bytes, __ATOMIC_ACQUIRE) &&
-	       __atomic_load_n(grw_sample_filter_slot(p), __ATOMIC_RELAXED) == 0;
+	       grw_sample_filter_clear(p);
 }
 
 /* Makes the filter slots of NULL and of the bootstrap arena nonzero for good, so that
