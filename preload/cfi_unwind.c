@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fast x86-64 stack walking from .eh_frame rules cached per return address (see cfi_unwind.h).
- * Runs inside the host's malloc: no locks, no allocation, no syscalls; every stack read is
- * bounds-checked against the thread's stack, and every .eh_frame read stays inside the object
- * that _dl_find_object returned.
+ * Runs inside the host's malloc: no locks, no allocation, no syscalls, but for the one time a
+ * thread's rule cache grows (through the allocator the caller gave, grw_cfi_set_growth); every
+ * stack read is bounds-checked against the thread's stack, and every .eh_frame read stays
+ * inside the object that _dl_find_object returned.
  */
 #include "cfi_unwind.h"
 #include "stackhash.h"
@@ -477,6 +478,8 @@ static void cache_grow(struct grw_cfi_thread *t)
 {
 	size_t n = t->cache_mask + 1;
 	struct grw_cfi_entry *c = grow_alloc(grow_max * sizeof *c);
+	t->misses = 0;
+	t->miss_from = t->walks;
 	if (!c)
 		return; /* out of memory: the small cache keeps serving */
 	for (size_t i = 0; i < n; i += 2) /* the older entry of each set first */
@@ -487,13 +490,17 @@ static void cache_grow(struct grw_cfi_thread *t)
 	grow_release(t->cache, n * sizeof *t->cache);
 	t->cache = c;
 	t->cache_mask = grow_max - 1;
-	t->misses = 0;
 }
 
 static __attribute__((noinline)) uint64_t lookup_miss(struct grw_cfi_thread *t, uintptr_t ip)
 {
 	uint64_t rule = compute_rule(ip);
-	if (++t->misses >= GRW_CFI_GROW_AFTER * (t->cache_mask + 1) && t->cache_mask + 1 < grow_max)
+	uint64_t n = t->cache_mask + 1;
+	if (t->walks - t->miss_from > GRW_CFI_GROW_WITHIN * n) { /* a new window */
+		t->misses = 0;
+		t->miss_from = t->walks;
+	}
+	if (++t->misses >= GRW_CFI_GROW_AFTER * n && n < grow_max)
 		cache_grow(t);
 	cache_put(cache_set(t->cache, t->cache_mask, ip), ip, rule);
 	return rule;
@@ -927,9 +934,12 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 		memset(t->cache, 0, (t->cache_mask + 1) * sizeof *t->cache);
 		t->saved = 0;
 		t->gen = gen;
+		t->misses = 0; /* refilling the cache is not a sign that it is too small */
+		t->miss_from = t->walks;
 	}
 	if (!from)
 		skip++; /* our caller's own frame */
+	t->walks++;
 	if (t->plain_left > 0)
 		return plain_walk(t, ips, max, skip, ip, sp, bp);
 	/*

@@ -10,7 +10,8 @@
  * Why our own walker rather than libunwind's unw_backtrace: unw_backtrace costs ~140 ns per
  * capture at depth 17 here (python-malloc, docs/performance.md), more than the whole budget of
  * an allocation at 1.5x; this walker costs a few ns per frame. Runs inside malloc: no locks, no
- * allocation, no syscalls on the hot path; async-signal-safe (_dl_find_object is lock-free).
+ * allocation, no syscalls on the hot path (a thread's rule cache may grow once, through the
+ * caller's allocator: grw_cfi_set_growth); async-signal-safe (_dl_find_object is lock-free).
  */
 #ifndef GRW_CFI_UNWIND_H
 #define GRW_CFI_UNWIND_H
@@ -44,7 +45,9 @@ struct grw_cfi_thread {
 	int complete; /* the kept walk reached the outermost frame (not cut by a cap) */
 	struct grw_cfi_entry *cache;
 	uintptr_t cache_mask; /* entries - 1 */
-	uint64_t misses;      /* rule lookups that missed the cache since it last grew */
+	uint64_t walks;       /* walks made */
+	uint64_t misses;      /* rule lookups that missed the cache since walk miss_from */
+	uint64_t miss_from;
 	uintptr_t stack_lo, stack_hi;
 	uint32_t gen; /* grw_cfi_generation() when the cache was last valid */
 	int went_past_cgo; /* the last walk went on by frame pointers past runtime.asmcgocall
@@ -87,10 +90,14 @@ void grw_cfi_set_self_range(uintptr_t lo, uintptr_t hi);
 void grw_cfi_set_plain(int on);
 
 /* How a thread's rule cache grows: a thread whose lookups missed GRW_CFI_GROW_AFTER times its
- * entries (a program whose allocations come from more code than the cache holds) gets a cache
- * of `max` entries, from alloc (zeroed memory), the old one going back to release. Without
- * this call caches never grow. Call once from init, before any walk. */
+ * entries within GRW_CFI_GROW_WITHIN times its entries in walks (a program whose allocations
+ * come from more code than the cache holds: a miss every 16 walks or more, sustained, each
+ * costing about a thousand instructions) gets a
+ * cache of `max` entries, from alloc (zeroed memory, or NULL: it tries again after as many
+ * misses more), the old one going back to release. Without this call caches never grow. Call
+ * once from init, before any walk. */
 #define GRW_CFI_GROW_AFTER 8
+#define GRW_CFI_GROW_WITHIN 128
 void grw_cfi_set_growth(size_t max, void *(*alloc)(size_t), void (*release)(void *, size_t));
 
 /* Invalidates every thread's cache (after dlclose: an address may then belong to other code). */

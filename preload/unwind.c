@@ -68,9 +68,11 @@ static uintptr_t go_mmap_lo, go_mmap_hi;
 /* A thread's larger rule cache (cfi_unwind.h); says so at GROWTH_LOG=debug (t_unwind.sh). */
 static void *cfi_cache_alloc(size_t n)
 {
-	grw_log(GRW_LOG_DEBUG, "a thread's rule cache grows to %zu entries",
-		n / sizeof(struct grw_cfi_entry));
-	return grw_icalloc(n);
+	void *p = grw_icalloc(n);
+	if (p)
+		grw_log(GRW_LOG_DEBUG, "a thread's rule cache grows to %zu entries",
+			n / sizeof(struct grw_cfi_entry));
+	return p;
 }
 
 void grw_unwind_init(void)

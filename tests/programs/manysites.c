@@ -3,9 +3,11 @@
  * Allocations from 4096 distinct functions, in turn, for the stack walker's rule cache
  * (tests/e2e/t_unwind.sh): each function's return address needs its own cached rule, twice as
  * many as a thread's cache starts with, so the cache must grow (preload/cfi_unwind.c) and the
- * rules it held must move over intact.
+ * rules it held must move over intact. The allocations run in a thread of their own, so that the
+ * grown cache is also freed at a thread's exit.
  * Usage: manysites [ROUNDS=8]
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,19 +29,34 @@ D4(FN)
 static void *(*const fns[])(size_t) = { D4(PTR) };
 #define NFNS (sizeof fns / sizeof fns[0])
 
-int main(int argc, char **argv)
+static int rounds = 8;
+static unsigned long sum;
+
+static void *run(void *arg)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 8;
-	unsigned long sum = 0;
+	(void)arg;
 	for (int r = 0; r < rounds; r++) {
 		for (size_t i = 0; i < NFNS; i++) {
 			unsigned char *p = fns[i](16 + (i & 63));
 			if (!p)
-				return 1;
+				return NULL;
 			p[0] = (unsigned char)i;
 			sum += p[0];
 			free(p);
 		}
+	}
+	return &sum;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		rounds = atoi(argv[1]);
+	pthread_t th;
+	void *ok = NULL;
+	if (pthread_create(&th, NULL, run, NULL) != 0 || pthread_join(th, &ok) != 0 || !ok) {
+		fprintf(stderr, "manysites: the allocating thread failed\n");
+		return 1;
 	}
 	printf("manysites: %d rounds of %zu sites, sum %lu\n", rounds, (size_t)NFNS, sum);
 	return 0;
