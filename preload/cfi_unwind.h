@@ -92,10 +92,9 @@ void grw_cfi_set_plain(int on);
 /* How a thread's rule cache grows: a thread whose lookups missed GRW_CFI_GROW_AFTER times its
  * entries within GRW_CFI_GROW_WITHIN times its entries in walks (a program whose allocations
  * come from more code than the cache holds: a miss every 16 walks or more, sustained, each
- * costing about a thousand instructions) gets a
- * cache of `max` entries, from alloc (zeroed memory, or NULL: it tries again after as many
- * misses more), the old one going back to release. Without this call caches never grow. Call
- * once from init, before any walk. */
+ * costing about a thousand instructions) gets a cache of `max` entries, from alloc (zeroed
+ * memory, or NULL: it tries again after as many misses more), the old one going back to
+ * release. Without this call caches never grow. Call once from init, before any walk. */
 #define GRW_CFI_GROW_AFTER 8
 #define GRW_CFI_GROW_WITHIN 128
 void grw_cfi_set_growth(size_t max, void *(*alloc)(size_t), void (*release)(void *, size_t));
