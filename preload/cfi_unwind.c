@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fast x86-64 stack walking from .eh_frame rules cached per return address (see cfi_unwind.h).
- * Runs inside the host's malloc: no locks, no allocation, no syscalls, but for the one time a
- * thread's rule cache grows (through the allocator the caller gave, grw_cfi_set_growth); every
+ * Runs inside the host's malloc: no locks, no allocation, no syscalls, but when a thread's rule
+ * cache grows (through the allocator the caller gave, grw_cfi_set_growth); every
  * stack read is bounds-checked against the thread's stack, and every .eh_frame read stays
  * inside the object that _dl_find_object returned.
  */
@@ -934,8 +934,11 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 		memset(t->cache, 0, (t->cache_mask + 1) * sizeof *t->cache);
 		t->saved = 0;
 		t->gen = gen;
-		t->misses = 0; /* refilling the cache is not a sign that it is too small */
-		t->miss_from = t->walks;
+		/* Refilling the cache takes at most as many misses as it has entries: those are
+		 * not a sign that it is too small (and zeroing the count instead would keep a
+		 * thread of a program that calls dlclose often from ever growing). */
+		uint64_t entries = t->cache_mask + 1;
+		t->misses = t->misses > entries ? t->misses - entries : 0;
 	}
 	if (!from)
 		skip++; /* our caller's own frame */

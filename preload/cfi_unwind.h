@@ -10,7 +10,7 @@
  * Why our own walker rather than libunwind's unw_backtrace: unw_backtrace costs ~140 ns per
  * capture at depth 17 here (python-malloc, docs/performance.md), more than the whole budget of
  * an allocation at 1.5x; this walker costs a few ns per frame. Runs inside malloc: no locks, no
- * allocation, no syscalls on the hot path (a thread's rule cache may grow once, through the
+ * allocation, no syscalls on the hot path (but when a thread's rule cache grows, through the
  * caller's allocator: grw_cfi_set_growth); async-signal-safe (_dl_find_object is lock-free).
  */
 #ifndef GRW_CFI_UNWIND_H
@@ -91,8 +91,8 @@ void grw_cfi_set_plain(int on);
 
 /* How a thread's rule cache grows: a thread whose lookups missed GRW_CFI_GROW_AFTER times its
  * entries within GRW_CFI_GROW_WITHIN times its entries in walks (a program whose allocations
- * come from more code than the cache holds: a miss every 16 walks or more, sustained, each
- * costing about a thousand instructions) gets a cache of `max` entries, from alloc (zeroed
+ * come from more code than the cache holds: on average at least one miss per 16 walks,
+ * sustained, each costing about a thousand instructions) gets a cache of `max` entries, from alloc (zeroed
  * memory, or NULL: it tries again after as many misses more), the old one going back to
  * release. Without this call caches never grow. Call once from init, before any walk. */
 #define GRW_CFI_GROW_AFTER 8

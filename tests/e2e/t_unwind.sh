@@ -48,9 +48,16 @@ GROWTH_UNWIND_PLAIN=0 PLAIN_MAX=0 GROWTH_DEPTH=256 KEYED_PCT=10 check_run deepst
 
 # Allocations from 4096 functions in turn: more return addresses than a thread's rule cache
 # starts with, so it must grow, its rules intact.
-GROWTH_LOG=debug check_run manysites "$PROGS/manysites" 8
-grep -q "rule cache grows to 16384 entries" "$TMP/manysites.err" ||
-	{ cat "$TMP/manysites.err"; fail "manysites: the rule cache did not grow"; }
+# The same with a library loaded and unloaded every round (each dlclose empties every thread's
+# cache): the refills must not keep the cache from growing.
+for _case in "manysites 8" "manysites_dlclose 12 dlclose"; do
+	set -- $_case
+	_n=$1
+	shift
+	GROWTH_LOG=debug check_run "$_n" "$PROGS/manysites" "$@"
+	grep -q "rule cache grows to 16384 entries" "$TMP/$_n.err" ||
+		{ cat "$TMP/$_n.err"; fail "$_n: the rule cache did not grow"; }
+done
 
 # stacks MODE: the sorted symbolized stacks of grow's sites under GROWTH_UNWIND=MODE.
 stacks() {

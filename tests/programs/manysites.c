@@ -2,14 +2,19 @@
 /*
  * Allocations from 4096 distinct functions, in turn, for the stack walker's rule cache
  * (tests/e2e/t_unwind.sh): each function's return address needs its own cached rule, twice as
- * many as a thread's cache starts with, so the cache must grow (preload/cfi_unwind.c) and the
- * rules it held must move over intact. The allocations run in a thread of their own, so that the
- * grown cache is also freed at a thread's exit.
- * Usage: manysites [ROUNDS=8]
+ * many as a thread's cache starts with, so the cache must grow (preload/cfi_unwind.c: under
+ * GROWTH_UNWIND=check it does in the fifth round; t_unwind.sh runs 8) and the rules it held
+ * must move over intact. The allocations run in a thread of their own, so that the
+ * grown cache is also freed at a thread's exit. With "dlclose", each round also loads and
+ * unloads a library, which empties every thread's cache: the refills must not keep it from
+ * growing.
+ * Usage: manysites [ROUNDS=8] [dlclose]
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NOINLINE __attribute__((noinline, noclone))
 
@@ -29,13 +34,18 @@ D4(FN)
 static void *(*const fns[])(size_t) = { D4(PTR) };
 #define NFNS (sizeof fns / sizeof fns[0])
 
-static int rounds = 8;
+static int rounds = 8, unload;
 static unsigned long sum;
 
 static void *run(void *arg)
 {
 	(void)arg;
 	for (int r = 0; r < rounds; r++) {
+		if (unload) {
+			void *h = dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL);
+			if (!h || dlclose(h) != 0)
+				return NULL;
+		}
 		for (size_t i = 0; i < NFNS; i++) {
 			unsigned char *p = fns[i](16 + (i & 63));
 			if (!p)
@@ -52,6 +62,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1)
 		rounds = atoi(argv[1]);
+	unload = argc > 2 && strcmp(argv[2], "dlclose") == 0;
 	pthread_t th;
 	void *ok = NULL;
 	if (pthread_create(&th, NULL, run, NULL) != 0 || pthread_join(th, &ok) != 0 || !ok) {
