@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-thread counter blocks. A slot is found through two small directories (top -> mid ->
- * chunk of 256 slots), allocated on demand by the owner and published with release stores, so
- * the writer can walk them while the owner writes. The owner updates its slots with relaxed
- * load+store (no read-modify-write, no shared line); the writer sums under the block-list lock,
- * which is also what thread exit takes to fold its block into the retired block.
+ * Per-thread counter blocks. A slot is found through one directory (chunks of 256 slots, by
+ * site id), whose chunks are allocated on demand by the owner and published with release
+ * stores, so the writer can walk them while the owner writes. The owner updates its slots with
+ * relaxed load+store (no read-modify-write, no shared line); the writer sums under the
+ * block-list lock, which is also what thread exit takes to fold its block into the retired
+ * block.
+ *
+ * One directory level, not two: a directory of all GRW_MAX_SITES / CHUNK chunks is 32 KiB of
+ * address space per thread, of which only the pages of the sites in use are touched (4 KiB
+ * per 131072 sites), and every malloc and free saves a dependent load and a test.
  */
 #include "counters.h"
 
@@ -16,23 +21,17 @@
 #include "unwind.h"
 
 #define CHUNK_SHIFT 8
-#define CHUNK (1u << CHUNK_SHIFT)  /* slots per chunk */
-#define MID_SHIFT 6
-#define MID (1u << MID_SHIFT)      /* chunks per mid directory */
-#define TOP (GRW_MAX_SITES / (CHUNK * MID))
+#define CHUNK (1u << CHUNK_SHIFT) /* slots per chunk */
+#define NCHUNK (GRW_MAX_SITES / CHUNK)
 
 struct chunk {
 	struct grw_cslot slot[CHUNK];
 };
 
-struct mid {
-	struct chunk *chunk[MID];
-};
-
 struct grw_tblock {
 	struct grw_tblock *next, *prev; /* list of live blocks, under list_mu */
-	struct mid *top[TOP];
 	struct grw_site_cache cache;
+	struct chunk *chunk[NCHUNK]; /* last: the pages of high site ids are seldom touched */
 };
 
 static pthread_mutex_t list_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -86,32 +85,17 @@ struct grw_tblock *grw_counters_self(void)
 static __attribute__((noinline)) struct grw_cslot *slot_make(struct grw_tblock *b, uint32_t site,
 							      bool create)
 {
-	uint32_t t = site >> (CHUNK_SHIFT + MID_SHIFT);
-	uint32_t m = (site >> CHUNK_SHIFT) & (MID - 1);
-	if (t >= TOP)
+	uint32_t i = site >> CHUNK_SHIFT;
+	if (i >= NCHUNK)
 		return NULL;
-	struct mid *md = __atomic_load_n(&b->top[t], __ATOMIC_ACQUIRE);
-	if (!md) {
-		if (!create)
-			return NULL;
-		struct mid *n = grw_icalloc(sizeof *n);
-		if (!n)
-			return NULL;
-		if (!__atomic_compare_exchange_n(&b->top[t], &md, n, false, __ATOMIC_ACQ_REL,
-						 __ATOMIC_ACQUIRE)) {
-			grw_ifree(n, sizeof *n);
-		} else {
-			md = n;
-		}
-	}
-	struct chunk *c = __atomic_load_n(&md->chunk[m], __ATOMIC_ACQUIRE);
+	struct chunk *c = __atomic_load_n(&b->chunk[i], __ATOMIC_ACQUIRE);
 	if (!c) {
 		if (!create)
 			return NULL;
 		struct chunk *n = grw_icalloc(sizeof *n);
 		if (!n)
 			return NULL;
-		if (!__atomic_compare_exchange_n(&md->chunk[m], &c, n, false, __ATOMIC_ACQ_REL,
+		if (!__atomic_compare_exchange_n(&b->chunk[i], &c, n, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE)) {
 			grw_ifree(n, sizeof *n);
 		} else {
@@ -121,19 +105,15 @@ static __attribute__((noinline)) struct grw_cslot *slot_make(struct grw_tblock *
 	return &c->slot[site & (CHUNK - 1)];
 }
 
-/* slot_make's common case, inline: both directory levels are there (saves the register
- * saves that its allocating path costs on every call). */
+/* slot_make's common case, inline: the chunk is there (saves the register saves that its
+ * allocating path costs on every call). */
 static inline struct grw_cslot *slot_of(struct grw_tblock *b, uint32_t site, bool create)
 {
-	uint32_t t = site >> (CHUNK_SHIFT + MID_SHIFT);
-	if (__builtin_expect(t < TOP, 1)) {
-		struct mid *md = __atomic_load_n(&b->top[t], __ATOMIC_ACQUIRE);
-		if (__builtin_expect(md != NULL, 1)) {
-			struct chunk *c = __atomic_load_n(
-				&md->chunk[(site >> CHUNK_SHIFT) & (MID - 1)], __ATOMIC_ACQUIRE);
-			if (__builtin_expect(c != NULL, 1))
-				return &c->slot[site & (CHUNK - 1)];
-		}
+	uint32_t i = site >> CHUNK_SHIFT;
+	if (__builtin_expect(i < NCHUNK, 1)) {
+		struct chunk *c = __atomic_load_n(&b->chunk[i], __ATOMIC_ACQUIRE);
+		if (__builtin_expect(c != NULL, 1))
+			return &c->slot[site & (CHUNK - 1)];
 	}
 	return slot_make(b, site, create);
 }
@@ -196,36 +176,33 @@ void grw_counters_free1(struct grw_tblock *b, uint32_t site, uint64_t bytes)
 /* Adds every slot of b below n into out (out == NULL: into the retired block). */
 static void fold(struct grw_tblock *b, struct grw_cslot *out, uint32_t n)
 {
-	for (uint32_t t = 0; t < TOP; t++) {
-		struct mid *md = __atomic_load_n(&b->top[t], __ATOMIC_ACQUIRE);
-		if (!md)
+	for (uint32_t ci = 0; ci < NCHUNK; ci++) {
+		uint32_t base = ci << CHUNK_SHIFT;
+		if (out && base >= n)
+			return;
+		struct chunk *c = __atomic_load_n(&b->chunk[ci], __ATOMIC_ACQUIRE);
+		if (!c)
 			continue;
-		for (uint32_t m = 0; m < MID; m++) {
-			struct chunk *c = __atomic_load_n(&md->chunk[m], __ATOMIC_ACQUIRE);
-			if (!c)
+		for (uint32_t i = 0; i < CHUNK; i++) {
+			uint32_t id = base + i;
+			if (out && id >= n)
+				return;
+			struct grw_cslot v = {
+				__atomic_load_n(&c->slot[i].allocs, __ATOMIC_RELAXED),
+				__atomic_load_n(&c->slot[i].frees, __ATOMIC_RELAXED),
+				__atomic_load_n(&c->slot[i].alloc_bytes, __ATOMIC_RELAXED),
+				__atomic_load_n(&c->slot[i].freed_bytes, __ATOMIC_RELAXED),
+			};
+			if (!(v.allocs | v.frees | v.alloc_bytes | v.freed_bytes))
 				continue;
-			uint32_t base = (t << (CHUNK_SHIFT + MID_SHIFT)) | (m << CHUNK_SHIFT);
-			for (uint32_t i = 0; i < CHUNK; i++) {
-				uint32_t id = base + i;
-				if (out && id >= n)
-					return;
-				struct grw_cslot v = {
-					__atomic_load_n(&c->slot[i].allocs, __ATOMIC_RELAXED),
-					__atomic_load_n(&c->slot[i].frees, __ATOMIC_RELAXED),
-					__atomic_load_n(&c->slot[i].alloc_bytes, __ATOMIC_RELAXED),
-					__atomic_load_n(&c->slot[i].freed_bytes, __ATOMIC_RELAXED),
-				};
-				if (!(v.allocs | v.frees | v.alloc_bytes | v.freed_bytes))
-					continue;
-				if (out) {
-					out[id].allocs += v.allocs;
-					out[id].frees += v.frees;
-					out[id].alloc_bytes += v.alloc_bytes;
-					out[id].freed_bytes += v.freed_bytes;
-				} else {
-					grw_counters_add(NULL, id, v.allocs, v.frees, v.alloc_bytes,
-							 v.freed_bytes);
-				}
+			if (out) {
+				out[id].allocs += v.allocs;
+				out[id].frees += v.frees;
+				out[id].alloc_bytes += v.alloc_bytes;
+				out[id].freed_bytes += v.freed_bytes;
+			} else {
+				grw_counters_add(NULL, id, v.allocs, v.frees, v.alloc_bytes,
+						 v.freed_bytes);
 			}
 		}
 	}
@@ -233,14 +210,8 @@ static void fold(struct grw_tblock *b, struct grw_cslot *out, uint32_t n)
 
 static void free_block(struct grw_tblock *b)
 {
-	for (uint32_t t = 0; t < TOP; t++) {
-		struct mid *md = b->top[t];
-		if (!md)
-			continue;
-		for (uint32_t m = 0; m < MID; m++)
-			grw_ifree(md->chunk[m], sizeof(struct chunk));
-		grw_ifree(md, sizeof *md);
-	}
+	for (uint32_t ci = 0; ci < NCHUNK; ci++)
+		grw_ifree(b->chunk[ci], sizeof(struct chunk));
 	grw_ifree(b, sizeof *b);
 }
 
