@@ -6,6 +6,7 @@
  */
 #include "state.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sys/auxv.h>
 #include <time.h>
@@ -27,6 +28,7 @@ int grw_state = GRW_ST_UNINIT;
 __thread int grw_in_growth __attribute__((tls_model("initial-exec")));
 __thread const void *grw_entry_frame __attribute__((tls_model("initial-exec")));
 uint64_t grw_page_size = 4096;
+intptr_t grw_errno_off;
 
 static __thread int fork_saved_guard; /* the guard before prepare, on the forking thread */
 static __thread int fork_locked;      /* prepare took our locks */
@@ -100,6 +102,11 @@ static void init(void)
 	int saved_guard = grw_in_growth;
 	grw_in_growth = 1;
 	int next = GRW_ST_OFF;
+#ifdef __x86_64__
+	uintptr_t tp;
+	__asm__("mov %%fs:0, %0" : "=r"(tp)); /* the TCB's pointer to itself (x86-64 TLS ABI) */
+	grw_errno_off = (intptr_t)((uintptr_t)__errno_location() - tp);
+#endif
 	if (grw_bootstrap_resolve() < 0)
 		goto out;
 	if (getauxval(AT_SECURE))

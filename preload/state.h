@@ -36,9 +36,15 @@ extern __thread int grw_in_growth __attribute__((tls_model("initial-exec")));
  * and cannot change it. */
 extern __thread const void *grw_entry_frame __attribute__((tls_model("initial-exec")));
 
+/* errno's offset from the thread pointer (x86-64: %fs), the same in every thread: glibc's errno
+ * is in the static TLS block, which every thread's thread pointer addresses alike. Set by init
+ * before it enables recording; the acquire load in grw_enabled() orders its reads after that
+ * (a plain load on x86-64). */
+extern intptr_t grw_errno_off;
+
 static inline bool grw_enabled(void)
 {
-	return __atomic_load_n(&grw_state, __ATOMIC_RELAXED) == GRW_ST_ENABLED;
+	return __atomic_load_n(&grw_state, __ATOMIC_ACQUIRE) == GRW_ST_ENABLED;
 }
 
 /* ENABLED -> DISABLED (no-op in other states). Thread-safe. */

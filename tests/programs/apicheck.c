@@ -9,6 +9,7 @@
 #define _GNU_SOURCE /* mremap */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,28 @@ static void show(const char *what, int ok, int err)
 		int err_ = errno;                                                 \
 		show(what, (okexpr), err_);                                       \
 	} while (0)
+
+/* A second thread's allocations keep its own errno, and the main thread's: growth reads and
+ * writes errno at its thread-pointer offset (preload/hooks.c, REC_ERRNO). */
+#define THREAD_MARK 777
+
+/* 1000 mallocs of 1 to 1000 bytes, then their frees. */
+static void churn(void)
+{
+	void *blocks[1000];
+	for (int i = 0; i < 1000; i++)
+		blocks[i] = malloc((size_t)i + 1);
+	for (int i = 0; i < 1000; i++)
+		free(blocks[i]);
+}
+
+static void *errno_thread(void *arg)
+{
+	(void)arg;
+	errno = THREAD_MARK;
+	churn();
+	return (void *)(intptr_t)errno;
+}
 
 int main(void)
 {
@@ -112,11 +135,16 @@ int main(void)
 
 	/* Many small allocations: errno stays untouched throughout. */
 	errno = MARK;
-	void *blocks[1000];
-	for (int i = 0; i < 1000; i++)
-		blocks[i] = malloc((size_t)i + 1);
-	for (int i = 0; i < 1000; i++)
-		free(blocks[i]);
+	churn();
 	show("1000 malloc/free keep errno", errno == MARK, errno);
+
+	pthread_t th;
+	void *thread_errno = NULL;
+	errno = MARK;
+	int prc = pthread_create(&th, NULL, errno_thread, NULL);
+	prc = prc ? prc : pthread_join(th, &thread_errno);
+	show("a thread's malloc/free keep its errno", prc == 0 && (intptr_t)thread_errno == THREAD_MARK,
+	     (int)(intptr_t)thread_errno);
+	show("and leave the main thread's alone", errno == MARK, errno);
 	return 0;
 }
