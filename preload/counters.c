@@ -173,6 +173,21 @@ void grw_counters_free1(struct grw_tblock *b, uint32_t site, uint64_t bytes)
 	add(b, site, 0, 1, 0, bytes);
 }
 
+bool grw_counters_free1_fast(uint32_t site, uint64_t bytes)
+{
+	struct grw_tblock *b = t_block;
+	uint32_t i = site >> CHUNK_SHIFT;
+	if (__builtin_expect(b == NULL || i >= NCHUNK, 0))
+		return false;
+	struct chunk *c = __atomic_load_n(&b->chunk[i], __ATOMIC_ACQUIRE);
+	if (__builtin_expect(c == NULL, 0))
+		return false;
+	struct grw_cslot *s = &c->slot[site & (CHUNK - 1)];
+	own_add(&s->frees, 1);
+	own_add(&s->freed_bytes, bytes);
+	return true;
+}
+
 /* Adds every slot of b below n into out (out == NULL: into the retired block). */
 static void fold(struct grw_tblock *b, struct grw_cslot *out, uint32_t n)
 {

@@ -8,6 +8,7 @@
 #ifndef GRW_COUNTERS_H
 #define GRW_COUNTERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sites.h"
@@ -35,6 +36,9 @@ void grw_counters_add(struct grw_tblock *b, uint32_t site, uint64_t allocs, uint
 /* grw_counters_add(b, site, 1, 0, bytes, 0) and grw_counters_add(b, site, 0, 1, 0, bytes). */
 void grw_counters_alloc1(struct grw_tblock *b, uint32_t site, uint64_t bytes);
 void grw_counters_free1(struct grw_tblock *b, uint32_t site, uint64_t bytes);
+/* grw_counters_free1(grw_counters_self(), site, bytes) when this thread's block and the
+ * site's chunk are there: true. Else false, having done nothing. Calls nothing. */
+bool grw_counters_free1_fast(uint32_t site, uint64_t bytes);
 
 /* out[0..n) += the sum over all blocks (live and retired). Takes the block-list lock. */
 void grw_counters_sum(struct grw_cslot *out, uint32_t n);

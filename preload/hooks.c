@@ -141,16 +141,30 @@ static __attribute__((noinline)) void *malloc_unready(size_t n)
 	return grw_real.malloc(n);
 }
 
-/* The recording of a free, then the free, out of line and tail-called, as malloc_recorded.
- * Flattened: the recorder's free path is short (a trailer and a counter), and its calls cost
- * 1.8% of growth's instructions on python-malloc. */
-static __attribute__((noinline, flatten)) void free_recorded(void *p)
+/* free's recording where it needs more than the fast path (free_recorded) gives. */
+static __attribute__((noinline)) void free_recorded_slow(void *p, size_t usable)
 {
 	int saved = REC_ERRNO;
 	grw_in_growth = 1;
-	grw_record_free(p, grw_record_usable_of(p, grw_real.malloc_usable_size), NULL);
+	grw_record_free(p, usable, NULL);
 	grw_in_growth = 0;
 	REC_ERRNO = saved;
+	grw_real.free(p);
+}
+
+/* The recording of a free, then the free, out of line and tail-called, as malloc_recorded.
+ * Flattened, and its common case (a trailer, and the counters' slot there) calls nothing but
+ * malloc_usable_size and touches no errno, so only p lives across a call and the function
+ * saves one register, not six; anything else starts over in free_recorded_slow, tail-called
+ * (python-malloc: 3.305 G -> 3.286 G instructions). The guard is not needed around
+ * malloc_usable_size: only growth's own state needs it (grw_record_free_fast sets it). */
+static __attribute__((noinline, flatten)) void free_recorded(void *p)
+{
+	size_t usable = grw_record_usable_of(p, grw_real.malloc_usable_size);
+	if (__builtin_expect(!grw_record_free_fast(p, usable), 0)) {
+		free_recorded_slow(p, usable);
+		return;
+	}
 	grw_real.free(p);
 }
 

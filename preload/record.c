@@ -359,6 +359,28 @@ bool grw_record_free(void *p, size_t usable, struct grw_block *was)
 	return true;
 }
 
+int grw_record_free_fast(void *p, size_t usable)
+{
+	uint32_t site;
+	uint64_t size;
+	if (!uses_trailer(usable))
+		return 0;
+	if (usable < GRW_TRAILER_BYTES || !trailer_get(p, usable, &site, &size))
+		return 1; /* not padded by growth: untracked */
+	if (site == TRAILER_UNTRACKED) {
+		trailer_clear(p, usable);
+		return 1;
+	}
+	grw_in_growth = 1;
+	if (!grw_counters_free1_fast(site, size)) {
+		grw_in_growth = 0;
+		return 0;
+	}
+	trailer_clear(p, usable);
+	grw_in_growth = 0;
+	return 1;
+}
+
 void grw_record_unfree(void *p, size_t usable, const struct grw_block *was)
 {
 	struct grw_tblock *tb = grw_counters_self();

@@ -113,6 +113,10 @@ void grw_record_alloc(void *p, size_t size, size_t usable);
 /* p, of usable size usable (grw_record_usable_of), is about to be freed. Returns true (and
  * fills *was, if not NULL) when p was tracked. */
 bool grw_record_free(void *p, size_t usable, struct grw_block *was);
+/* grw_record_free(p, usable, NULL) with the guard set around it, where that calls nothing
+ * (trailers, and this thread's counters for the block's site already there): 1. Else 0,
+ * having changed nothing, for the caller to call grw_record_free. Touches no errno. */
+int grw_record_free_fast(void *p, size_t usable);
 /* Undoes grw_record_free after the real realloc failed: p is live again as *was. */
 void grw_record_unfree(void *p, size_t usable, const struct grw_block *was);
 /* What malloc_usable_size reports for p, given the allocator's answer: without the trailer
