@@ -30,8 +30,11 @@ struct chunk {
 
 struct grw_tblock {
 	struct grw_tblock *next, *prev; /* list of live blocks, under list_mu */
-	struct grw_site_cache cache;
-	struct chunk *chunk[NCHUNK]; /* last: the pages of high site ids are seldom touched */
+	uint32_t nchunk; /* chunk[nchunk..] are all NULL (atomic: the retired block is shared) */
+	/* Next to the header, whose page a thread touches anyway; the pages of high site ids
+	 * stay untouched. */
+	struct chunk *chunk[NCHUNK];
+	_Alignas(64) struct grw_site_cache cache; /* no entry across two cache lines */
 };
 
 static pthread_mutex_t list_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -100,6 +103,13 @@ static __attribute__((noinline)) struct grw_cslot *slot_make(struct grw_tblock *
 			grw_ifree(n, sizeof *n);
 		} else {
 			c = n;
+			/* Raised after the chunk is published: a reader that sees the new bound
+			 * sees the chunk, and one that does not sees the block as it was. */
+			uint32_t hi = __atomic_load_n(&b->nchunk, __ATOMIC_RELAXED);
+			while (hi <= i && !__atomic_compare_exchange_n(&b->nchunk, &hi, i + 1, true,
+								      __ATOMIC_RELEASE,
+								      __ATOMIC_RELAXED))
+				;
 		}
 	}
 	return &c->slot[site & (CHUNK - 1)];
@@ -191,7 +201,9 @@ bool grw_counters_free1_fast(uint32_t site, uint64_t bytes)
 /* Adds every slot of b below n into out (out == NULL: into the retired block). */
 static void fold(struct grw_tblock *b, struct grw_cslot *out, uint32_t n)
 {
-	for (uint32_t ci = 0; ci < NCHUNK; ci++) {
+	/* Up to the chunks in use: the directory's untouched pages stay untouched. */
+	uint32_t hi = __atomic_load_n(&b->nchunk, __ATOMIC_ACQUIRE);
+	for (uint32_t ci = 0; ci < hi; ci++) {
 		uint32_t base = ci << CHUNK_SHIFT;
 		if (out && base >= n)
 			return;
@@ -225,7 +237,7 @@ static void fold(struct grw_tblock *b, struct grw_cslot *out, uint32_t n)
 
 static void free_block(struct grw_tblock *b)
 {
-	for (uint32_t ci = 0; ci < NCHUNK; ci++)
+	for (uint32_t ci = 0; ci < b->nchunk; ci++)
 		grw_ifree(b->chunk[ci], sizeof(struct chunk));
 	grw_ifree(b, sizeof *b);
 }
