@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The recorder: capture the stack, intern the site, update the live map and this thread's
- * counters. Called by the hooks with the guard set and recording enabled. Hot path: one stack
- * walk, a lock-free cache lookup, the block's trailer (or, for large blocks, one shard
- * spinlock), four relaxed stores; no lock and no syscall.
+ * counters. Called by the hooks with recording enabled, and with the guard set (but
+ * grw_record_free_fast, which sets it itself). Hot path: one stack walk, a lock-free cache
+ * lookup, the block's trailer (or, for large blocks, one shard spinlock), four relaxed stores;
+ * no lock and no syscall.
  *
  * GROWTH_SAMPLE=P (P > 0) samples heap allocations by bytes, as tcmalloc and jemalloc do: each
  * thread counts down a distance drawn from an exponential distribution of mean P bytes, and
@@ -371,14 +372,17 @@ int grw_record_free_fast(void *p, size_t usable)
 		trailer_clear(p, usable);
 		return 1;
 	}
+	/* The guard, as ENTER_CAPTURE sets it: the fences keep the counter's load and store
+	 * inside it, so that a signal handler's free in between passes through instead of
+	 * losing this one's count. */
 	grw_in_growth = 1;
-	if (!grw_counters_free1_fast(site, size)) {
-		grw_in_growth = 0;
-		return 0;
-	}
-	trailer_clear(p, usable);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	bool done = grw_counters_free1_fast(site, size);
+	if (done)
+		trailer_clear(p, usable);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	grw_in_growth = 0;
-	return 1;
+	return done;
 }
 
 void grw_record_unfree(void *p, size_t usable, const struct grw_block *was)

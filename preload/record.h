@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The recording API the hooks call, with the guard set and only in the ENABLED state. It knows
- * nothing of LD_PRELOAD: give it addresses, sizes and flags.
+ * The recording API the hooks call, with the guard set (but grw_record_free_fast, which sets it
+ * itself) and only in the ENABLED state. It knows nothing of LD_PRELOAD: give it addresses,
+ * sizes and flags.
  */
 #ifndef GRW_RECORD_H
 #define GRW_RECORD_H
