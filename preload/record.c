@@ -224,9 +224,9 @@ static inline uint64_t trailer_word(uintptr_t p, size_t usable, uint64_t low)
 	return low | (z >> TRAILER_LOW_BITS) << TRAILER_LOW_BITS;
 }
 
-static inline uint64_t *trailer_at(void *p, size_t usable)
+static inline void *trailer_at(void *p, size_t usable)
 {
-	return (uint64_t *)((char *)p + usable - GRW_TRAILER_BYTES);
+	return (char *)p + usable - GRW_TRAILER_BYTES;
 }
 
 /* Reads p's trailer: true with the site (or TRAILER_UNTRACKED) and the requested size when it
