@@ -69,7 +69,9 @@ struct grw_cur {
 
 static inline struct grw_cur grw_cur_make(const void *p, size_t n)
 {
-	struct grw_cur c = {(const uint8_t *)p, (const uint8_t *)p + n, 0};
+	/* (An empty buffer may be NULL, and NULL + 0 is undefined: clang's UBSan says so.) */
+	const uint8_t *b = p;
+	struct grw_cur c = {b, n ? b + n : b, 0};
 	return c;
 }
 
