@@ -19,8 +19,8 @@ package bridge
 
 // #include <stdlib.h>
 // #include <string.h>
-// static void *leak_from_c(size_t n) { void *p = malloc(n); memset(p, 1, n); return p; }
-// static void free_from_c(size_t n) { void *p = malloc(n); memset(p, 2, n); free(p); }
+// static __attribute__((noinline)) void *leak_from_c(size_t n) { void *p = malloc(n); memset(p, 1, n); return p; }
+// static __attribute__((noinline)) void free_from_c(size_t n) { void *p = malloc(n); memset(p, 2, n); free(p); }
 import "C"
 
 import "unsafe"
