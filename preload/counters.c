@@ -30,11 +30,14 @@ struct chunk {
 
 struct grw_tblock {
 	struct grw_tblock *next, *prev; /* list of live blocks, under list_mu */
-	uint32_t nchunk; /* chunk[nchunk..] are all NULL (atomic: the retired block is shared) */
+	uint32_t nchunk; /* chunk[nchunk..] are all NULL (atomic: the retired block is shared);
+			  * raised before a chunk is published */
 	/* Next to the header, whose page a thread touches anyway; the pages of high site ids
 	 * stay untouched. */
 	struct chunk *chunk[NCHUNK];
-	_Alignas(64) struct grw_site_cache cache; /* no entry across two cache lines */
+	/* 16-byte entries at 16-byte boundaries (grw_icalloc aligns to 16): none spans two
+	 * cache lines. */
+	_Alignas(16) struct grw_site_cache cache;
 };
 
 static pthread_mutex_t list_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -98,18 +101,20 @@ static __attribute__((noinline)) struct grw_cslot *slot_make(struct grw_tblock *
 		struct chunk *n = grw_icalloc(sizeof *n);
 		if (!n)
 			return NULL;
+		/* The bound is raised before the chunk is published (the release below orders
+		 * it), so that whoever can see the chunk, and write to it, sees the bound too:
+		 * raised after, the shared retired block could hold counts that the writer's fold
+		 * does not reach, for good if a fork came in between. A reader that sees the bound
+		 * before the chunk finds NULL there and skips it. */
+		uint32_t hi = __atomic_load_n(&b->nchunk, __ATOMIC_RELAXED);
+		while (hi <= i && !__atomic_compare_exchange_n(&b->nchunk, &hi, i + 1, true,
+							      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
 		if (!__atomic_compare_exchange_n(&b->chunk[i], &c, n, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE)) {
 			grw_ifree(n, sizeof *n);
 		} else {
 			c = n;
-			/* Raised after the chunk is published: a reader that sees the new bound
-			 * sees the chunk, and one that does not sees the block as it was. */
-			uint32_t hi = __atomic_load_n(&b->nchunk, __ATOMIC_RELAXED);
-			while (hi <= i && !__atomic_compare_exchange_n(&b->nchunk, &hi, i + 1, true,
-								      __ATOMIC_RELEASE,
-								      __ATOMIC_RELAXED))
-				;
 		}
 	}
 	return &c->slot[site & (CHUNK - 1)];
