@@ -264,7 +264,8 @@ int grw_dec_skip(struct grw_cur *c, size_t n)
 {
 	if (c->err || grw_cur_left(c) < n)
 		return fail(c);
-	c->p += n;
+	if (n)
+		c->p += n; /* (an empty cursor's p may be NULL: NULL + 0 is undefined) */
 	return 0;
 }
 
