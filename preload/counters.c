@@ -120,9 +120,9 @@ static __attribute__((noinline)) struct grw_cslot *slot_make(struct grw_tblock *
 	return &c->slot[site & (CHUNK - 1)];
 }
 
-/* slot_make's common case, inline: the chunk is there (saves the register saves that its
- * allocating path costs on every call). */
-static inline struct grw_cslot *slot_of(struct grw_tblock *b, uint32_t site, bool create)
+/* slot_make's common case, inline and without a call: the slot when its chunk is there, else
+ * NULL (saves the register saves that the allocating path costs on every call). */
+static inline struct grw_cslot *slot_there(struct grw_tblock *b, uint32_t site)
 {
 	uint32_t i = site >> CHUNK_SHIFT;
 	if (__builtin_expect(i < NCHUNK, 1)) {
@@ -130,7 +130,13 @@ static inline struct grw_cslot *slot_of(struct grw_tblock *b, uint32_t site, boo
 		if (__builtin_expect(c != NULL, 1))
 			return &c->slot[site & (CHUNK - 1)];
 	}
-	return slot_make(b, site, create);
+	return NULL;
+}
+
+static inline struct grw_cslot *slot_of(struct grw_tblock *b, uint32_t site, bool create)
+{
+	struct grw_cslot *s = slot_there(b, site);
+	return __builtin_expect(s != NULL, 1) ? s : slot_make(b, site, create);
 }
 
 static inline void own_add(uint64_t *p, uint64_t d)
@@ -191,13 +197,9 @@ void grw_counters_free1(struct grw_tblock *b, uint32_t site, uint64_t bytes)
 bool grw_counters_free1_fast(uint32_t site, uint64_t bytes)
 {
 	struct grw_tblock *b = t_block;
-	uint32_t i = site >> CHUNK_SHIFT;
-	if (__builtin_expect(b == NULL || i >= NCHUNK, 0))
+	struct grw_cslot *s;
+	if (__builtin_expect(b == NULL || (s = slot_there(b, site)) == NULL, 0))
 		return false;
-	struct chunk *c = __atomic_load_n(&b->chunk[i], __ATOMIC_ACQUIRE);
-	if (__builtin_expect(c == NULL, 0))
-		return false;
-	struct grw_cslot *s = &c->slot[site & (CHUNK - 1)];
 	own_add(&s->frees, 1);
 	own_add(&s->freed_bytes, bytes);
 	return true;
