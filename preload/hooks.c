@@ -75,9 +75,9 @@ GRW_HOOKS(X)
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-/* errno in the recording paths of malloc and free, which run only once init has enabled
- * recording: read and written at its offset from the thread pointer (state.h), without the
- * call to __errno_location through the PLT that `errno` costs. */
+/* errno in the recording paths of malloc, free and realloc, which run only once init has
+ * enabled recording: read and written at its offset from the thread pointer (state.h),
+ * without the call to __errno_location through the PLT that `errno` costs. */
 #if defined(__x86_64__) && defined(__SEG_FS)
 #define REC_ERRNO (*(int __seg_fs *)grw_errno_off)
 #else
@@ -260,18 +260,18 @@ static ALWAYS_INLINE void *do_realloc(void *p, size_t n,
 	size_t old_usable = 0;
 	bool had = false;
 	if (p) { /* realloc(NULL, n) is an allocation only */
-		int saved = errno;
+		int saved = REC_ERRNO;
 		GUARD_ON();
 		old_usable = grw_record_usable_of(p, grw_real.malloc_usable_size);
 		had = grw_record_free(p, old_usable, &was);
 		GUARD_OFF();
-		errno = saved;
+		REC_ERRNO = saved;
 	}
 	/* realloc(p, 0) frees p: no padding there, or it would return a block. realloc(NULL, 0)
 	 * is malloc(0), padded as malloc pads it. */
 	size_t pad = n || !p ? grw_record_pad(n) : 0;
 	void *r = pad ? grw_real.realloc(p, n + pad) : real_call(p, nmemb, size);
-	int saved = errno;
+	int saved = REC_ERRNO;
 	ENTER_CAPTURE();
 	if (r)
 		grw_record_alloc(r, n, pad ? grw_real.malloc_usable_size(r) : 0);
@@ -279,7 +279,7 @@ static ALWAYS_INLINE void *do_realloc(void *p, size_t n,
 		grw_record_unfree(p, old_usable, &was); /* failed: p is still live */
 	/* r == NULL with n == 0: glibc freed p, as recorded */
 	LEAVE_CAPTURE();
-	errno = saved;
+	REC_ERRNO = saved;
 	return r;
 }
 
