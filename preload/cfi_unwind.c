@@ -1010,13 +1010,32 @@ static __attribute__((noinline)) int walk_any(struct grw_cfi_thread *t, uintptr_
 	return walk(t, ips, max, skip, ip, sp, bp, false);
 }
 
+/*
+ * A walk without a frame to start from starts at this function's own (the builtin makes it keep
+ * a frame pointer), which the walk leaves out with grw_cfi_backtrace's (they are growth's) and
+ * one more: the caller's, as grw_cfi_backtrace says. Not a tail call: the frame must live
+ * through the walk. Out of grw_cfi_backtrace so that it keeps no frame pointer itself: RBP is
+ * then one more register for the walk's loop.
+ */
+static __attribute__((noinline)) int backtrace_here(struct grw_cfi_thread *t, uintptr_t *ips,
+						    int max, int skip)
+{
+	int n = grw_cfi_backtrace(t, ips, max, skip + 2, __builtin_frame_address(0));
+	__asm__ volatile("" ::: "memory");
+	return n;
+}
+
 __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max,
 						int skip, const void *from)
 {
+	if (__builtin_expect(!from, 0)) {
+		int n = backtrace_here(t, ips, max, skip);
+		__asm__ volatile("" ::: "memory"); /* not a tail call (backtrace_here drops our frame) */
+		return n;
+	}
 	/* A frame as __builtin_frame_address gives it: fp[0] is the caller's RBP, fp[1] the return
-	 * address, fp + 2 the caller's RSP once the function returns. Ours (the builtin makes this
-	 * function keep a frame pointer) unless the caller names an outer one. */
-	const uintptr_t *fp = from ? from : __builtin_frame_address(0);
+	 * address, fp + 2 the caller's RSP once the function returns. */
+	const uintptr_t *fp = from;
 	uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
 	const uintptr_t lo = t->stack_lo, hi = t->stack_hi;
 
@@ -1035,8 +1054,6 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 		uint64_t entries = t->cache_mask + 1;
 		t->misses = t->misses > entries ? t->misses - entries : 0;
 	}
-	if (!from)
-		skip++; /* our caller's own frame */
 	t->walks++;
 	if (t->plain_left > 0)
 		return plain_walk(t, ips, max, skip, ip, sp, bp);
