@@ -714,7 +714,7 @@ static ALWAYS_INLINE void place_finish(struct grw_cfi_thread *t, int k, int to, 
 static ALWAYS_INLINE void set_key(struct grw_cfi_thread *t, int a, int n)
 {
 	t->key = t->h[a] - grw_poly_pow[n] * t->h[a + n];
-	t->key_at = a;
+	t->key_frames = &t->ip[a];
 	t->key_ok = 1;
 }
 
@@ -788,7 +788,7 @@ static ALWAYS_INLINE int reuse(struct grw_cfi_thread *t, uintptr_t *ips, int max
 	int m = CAP - i < max - n ? CAP - i : max - n;
 	bool deep = cut || k + (CAP - j) > GRW_CFI_PREV;
 	/* The common case ends in set_key below: the output is then the kept slots [a, a + n),
-	 * where the caller reads it (t->key_at), and ips need not get the reused frames. */
+	 * where the caller reads it (t->key_frames), and ips need not get the reused frames. */
 	if (deep || (n + m < max && !t->complete))
 		memcpy(ips + n, &t->ip[i], (size_t)m * sizeof *ips);
 	n += m;
@@ -894,15 +894,20 @@ static ALWAYS_INLINE void account(struct grw_cfi_thread *t, int fresh, int reuse
 		plain_decide(t);
 }
 
-static __attribute__((noinline)) int plain_walk(struct grw_cfi_thread *t, uintptr_t *ips, int max,
-						int skip, uintptr_t ip, uintptr_t sp, uintptr_t bp)
+/* A plain walk's loop. It sums the key as it goes (stackhash.h: frame n's mixed address times
+ * B^n), which saves the caller a second pass over the frames. `lean` as in walk(): no frame to
+ * drop. */
+static ALWAYS_INLINE int plain_body(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip,
+				    uintptr_t ip, uintptr_t sp, uintptr_t bp, const bool lean)
 {
 	const uintptr_t hi = t->stack_hi;
+	uint64_t key = 0;
 	int n = 0;
-	t->plain_left--;
 	while (ip) {
-		if (__builtin_expect(n > 0, 1) || !drop(ip, n, &skip))
+		if (lean || __builtin_expect(n > 0, 1) || !drop(ip, n, &skip)) {
+			key += grw_frame_mix(ip) * grw_poly_pow[n];
 			ips[n++] = ip;
+		}
 		if (n == max)
 			break;
 		uint64_t rule = lookup(t, ip);
@@ -912,20 +917,33 @@ static __attribute__((noinline)) int plain_walk(struct grw_cfi_thread *t, uintpt
 			if (RULE_KIND(rule) != RULE_CGO)
 				return GRW_CFI_FALLBACK;
 			t->went_past_cgo = 1;
-			return go_fp_tail(t, bp, ips, n, max, &skip);
+			return go_fp_tail(t, bp, ips, n, max, &skip); /* the caller hashes */
 		}
 		if (step_ok(rule, &ip, &sp, &bp, hi))
 			break;
 	}
+	t->key = key;
+	t->key_frames = ips;
+	t->key_ok = 1;
 	return n;
+}
+
+static __attribute__((noinline)) int plain_walk(struct grw_cfi_thread *t, uintptr_t *ips, int max,
+						int skip, uintptr_t ip, uintptr_t sp, uintptr_t bp,
+						bool lean)
+{
+	t->plain_left--;
+	if (lean)
+		return plain_body(t, ips, max, 0, ip, sp, bp, true);
+	return plain_body(t, ips, max, skip, ip, sp, bp, false);
 }
 
 /*
  * The walk proper (grw_cfi_backtrace), from the registers of its first frame. `lean`: skip is 0,
  * the first frame is outside growth and max <= GRW_CFI_PREV, so that no frame is dropped and
  * every frame but one that reaches max fits the scratch slots: the compiler then leaves the
- * drop tests and the scratch bound out of the loop. Nearly every walk is lean (it starts at a
- * hook's frame, called from the program); the others take walk_any.
+ * drop tests and the scratch bound out of the loop. Nearly every walk is lean (grw_cfi_backtrace
+ * steps over growth's own frames first); the others take walk_any.
  */
 static ALWAYS_INLINE int walk(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip,
 			      uintptr_t ip, uintptr_t sp, uintptr_t bp, const bool lean)
@@ -1055,12 +1073,25 @@ __attribute__((noinline)) int grw_cfi_backtrace(struct grw_cfi_thread *t, uintpt
 		t->misses = t->misses > entries ? t->misses - entries : 0;
 	}
 	t->walks++;
+	/* Growth's own leading frames (a hook that called its recording function rather than
+	 * tail-calling it; every hook in a profiling build, whose counters follow the call) are
+	 * stepped over here, so that the walk proper drops none: one test per walk instead of the
+	 * drop test of each frame (docs/performance.md, run 11). The walk keeps none of them. */
+	if (skip == 0) {
+		uintptr_t ip1 = ip, sp1 = sp, bp1 = bp;
+		while (ip1 - self_lo < self_hi - self_lo) {
+			uint64_t rule = lookup(t, ip1);
+			if (RULE_NOT_OK(rule) || step_ok(rule, &ip1, &sp1, &bp1, hi) || !ip1)
+				goto any; /* the general walk sorts it out */
+		}
+		if (t->plain_left > 0)
+			return plain_walk(t, ips, max, 0, ip1, sp1, bp1, true);
+		if (max <= GRW_CFI_PREV)
+			return walk(t, ips, max, 0, ip1, sp1, bp1, true);
+	}
+any:
 	if (t->plain_left > 0)
-		return plain_walk(t, ips, max, skip, ip, sp, bp);
-	/* One test here instead of the drop test of each frame: 0.4-2.3% of growth's instructions
-	 * (docs/performance.md, run 11). */
-	if (skip == 0 && ip - self_lo >= self_hi - self_lo && max <= GRW_CFI_PREV)
-		return walk(t, ips, max, 0, ip, sp, bp, true);
+		return plain_walk(t, ips, max, skip, ip, sp, bp, false);
 	return walk_any(t, ips, max, skip, ip, sp, bp);
 }
 

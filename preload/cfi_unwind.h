@@ -52,9 +52,10 @@ struct grw_cfi_thread {
 	uint32_t gen; /* grw_cfi_generation() when the cache was last valid */
 	int went_past_cgo; /* the last walk went on by frame pointers past runtime.asmcgocall
 			    * (libunwind stops there: GROWTH_UNWIND=check needs to know) */
-	int key_ok;   /* the last walk's frames have their key in key (stackhash.h), and are the
-		       * kept slots from key_at: ip + key_at (ips may not hold them) */
-	int key_at;
+	int key_ok;   /* the last walk's frames have their key in key (stackhash.h), and are at
+		       * key_frames: the kept slots from some index (ips may not hold them), or
+		       * ips itself (a plain walk, which hashes as it goes) */
+	const uintptr_t *key_frames;
 	uint64_t key;
 	/* Whether reusing the kept walk pays (grw_cfi_backtrace, "plain walks"): walks left to
 	 * make without it, and the frames the walks of the current window walked anew and took
@@ -69,7 +70,7 @@ struct grw_cfi_thread {
  * dropped first, then the frames in growth's own code up to the first one outside it
  * (grw_cfi_set_self_range); innermost first. Returns the number captured (0 when the walk
  * could not start), or GRW_CFI_FALLBACK when a frame needs a full unwinder. When t->key_ok is
- * set on return, the frames are t->ip + t->key_at, not necessarily in ips (valid until the
+ * set on return, the frames are at t->key_frames, not necessarily in ips (valid until the
  * thread's next walk), and t->key is grw_stack_poly of them (stackhash.h), found without
  * hashing. */
 int grw_cfi_backtrace(struct grw_cfi_thread *t, uintptr_t *ips, int max, int skip,

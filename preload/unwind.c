@@ -225,7 +225,7 @@ static int capture_checked(uintptr_t *frames, int max)
 	int m = grw_cfi_backtrace(t, fast, max, 0, grw_entry_frame);
 	if (m == GRW_CFI_FALLBACK)
 		return n;
-	const uintptr_t *got = t->key_ok ? t->ip + t->key_at : fast;
+	const uintptr_t *got = t->key_ok ? t->key_frames : fast;
 	__atomic_fetch_add(&check_fast, 1, __ATOMIC_RELAXED);
 	if (plain)
 		__atomic_fetch_add(&check_plain, 1, __ATOMIC_RELAXED);

@@ -46,7 +46,7 @@ static inline void grw_unwind_key_of(const struct grw_cfi_thread *t, uintptr_t *
 {
 	key->ok = t->key_ok;
 	key->v = t->key;
-	key->frames = t->key_ok ? t->ip + t->key_at : frames;
+	key->frames = t->key_ok ? t->key_frames : frames;
 }
 
 /* Captures up to max return addresses of the current thread, innermost first, starting in the
