@@ -169,7 +169,8 @@ __attribute__((noinline)) int grw_unwind_capture_with(uintptr_t *frames, int max
 	if (fast) {
 		/* The fast walker drops growth's frames itself and walks no further than asked
 		 * (saved a copy and up to LEAD steps per capture); when it found the key, the
-		 * frames are in its kept walk, not copied to frames. */
+		 * frames are where t->key_frames says: its kept walk (not copied to frames), or
+		 * frames itself (a plain walk). */
 		struct grw_cfi_thread *t = cfi_self();
 		if (t != GRW_CFI_OFF) {
 			int n = grw_cfi_backtrace(t, frames, max, 0, grw_entry_frame);

@@ -9,7 +9,7 @@ need "$PROGS/threads" "$PROGS/cxxcheck" "$PROGS/grow" "$PROGS/deepstack" "$PROGS
 # check_run NAME CMD...: runs CMD in check mode; fails on a mismatch (in the frames, or in the
 # stack key that the walker finds without hashing: preload/stackhash.h), when the fast walker
 # did not handle at least 90% of the captures, or found the key of fewer than KEYED_PCT percent
-# of those (default 50; walks cut by the depth cap have no key, nor do plain walks), or made
+# of those (default 50; walks cut by the depth cap have no key; plain walks sum theirs), or made
 # fewer than PLAIN_MIN plain walks (default 0) or more than PLAIN_MAX (default: any number).
 check_run() {
 	_name=$1
@@ -41,8 +41,8 @@ check_run python "$PY" -c 'import json; x=[json.dumps({"k": [i, str(i)]}) for i 
 # stacks are deeper than the 80 frames it keeps, and walks go on past a kept walk that was cut.
 # A thread with stacks of steady depth (threads) makes no plain walks.
 PLAIN_MAX=0 check_run threads "$PROGS/threads" 1 2
-KEYED_PCT=0 PLAIN_MIN=1000 check_run deepstack_plain "$PROGS/deepstack" 2000
-GROWTH_DEPTH=256 KEYED_PCT=0 PLAIN_MIN=1000 check_run deepstack256_plain "$PROGS/deepstack" 2000
+KEYED_PCT=90 PLAIN_MIN=1000 check_run deepstack_plain "$PROGS/deepstack" 2000
+GROWTH_DEPTH=256 KEYED_PCT=90 PLAIN_MIN=1000 check_run deepstack256_plain "$PROGS/deepstack" 2000
 GROWTH_UNWIND_PLAIN=0 PLAIN_MAX=0 KEYED_PCT=0 check_run deepstack "$PROGS/deepstack" 2000
 GROWTH_UNWIND_PLAIN=0 PLAIN_MAX=0 GROWTH_DEPTH=256 KEYED_PCT=10 check_run deepstack256 "$PROGS/deepstack" 2000
 
