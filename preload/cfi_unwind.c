@@ -532,8 +532,11 @@ static ALWAYS_INLINE int step_ok(uint64_t rule, uintptr_t *ip, uintptr_t *sp, ui
 	uintptr_t need = RULE_NEED(rule);
 	if (cfa < s + need || cfa > hi || (cfa & 7))
 		return 1;
-	if (rule & SAVES_RBP)
-		*bp = *(const uintptr_t *)(cfa - need);
+	/* Without an RBP save, need is 8 and this reads the return address: always a valid
+	 * read, so that the choice is a conditional move rather than a branch (most frames of
+	 * code without frame pointers save RBP, some do not). */
+	uintptr_t saved = *(const uintptr_t *)(cfa - need);
+	*bp = (rule & SAVES_RBP) ? saved : *bp;
 	*ip = *(const uintptr_t *)(cfa - 8);
 	*sp = cfa;
 	return 0;
@@ -973,7 +976,7 @@ static ALWAYS_INLINE int walk(struct grw_cfi_thread *t, uintptr_t *ips, int max,
 		/* Frames are dropped only before the first one kept (skip, then growth's own). A
 		 * lean walk drops none, so n is k + 1 after this. */
 		if (lean)
-			ips[n++] = ip;
+			ips[k] = ip, n = k + 1; /* n follows from k: one variable less in the loop */
 		else if (__builtin_expect(n > 0, 1) || !drop(ip, n, &skip))
 			ips[n++] = ip;
 		else
