@@ -781,6 +781,15 @@ static ALWAYS_INLINE int reuse(struct grw_cfi_thread *t, uintptr_t *ips, int max
 	int a; /* the slot of ips[0] once the new frames are in place */
 	int i = j, c;
 	bool ended;
+	/* A lean walk meeting a complete kept walk, within the frames kept (nearly every walk of
+	 * a program that reuses): what the general path below does, without its other cases. */
+	if (lean && t->complete && k + (CAP - j) <= GRW_CFI_PREV) {
+		n = k + (CAP - j) < max ? k + (CAP - j) : max;
+		place_finish(t, k, j - k, (t->rule[j] & BP_NEEDED) != 0);
+		t->saved = k + (CAP - j);
+		set_key(t, j - k, n);
+		return n;
+	}
 	if (!lean && n == 0) { /* still dropping (skip, or growth's own frames) */
 		while (i < CAP && drop(t->ip[i], 0, &skip))
 			i++;
