@@ -47,30 +47,14 @@ GRW_HOOKS(X)
  * arguments, no realignment; the test costs a compare). */
 #define ENTER_CAPTURE()                                                                    \
 	do {                                                                               \
-		grw_in_growth = 1;                                                         \
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                   \
+		GRW_GUARD_ON();                                                            \
 		void *fp_ = __builtin_frame_address(0);                                    \
 		grw_entry_frame = (char *)__builtin_dwarf_cfa() == (char *)fp_ + 16 ? fp_ : NULL; \
 	} while (0)
 #define LEAVE_CAPTURE()                                                                    \
 	do {                                                                               \
 		grw_entry_frame = NULL;                                                    \
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                   \
-		grw_in_growth = 0;                                                         \
-	} while (0)
-
-/* The guard around recording that does not capture: the signal fences keep growth's loads and
- * stores between them (a signal handler's call in between then passes through), whatever the
- * compiler inlines across translation units. */
-#define GUARD_ON()                                                                         \
-	do {                                                                               \
-		grw_in_growth = 1;                                                         \
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                   \
-	} while (0)
-#define GUARD_OFF()                                                                        \
-	do {                                                                               \
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                   \
-		grw_in_growth = 0;                                                         \
+		GRW_GUARD_OFF();                                                           \
 	} while (0)
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -158,9 +142,9 @@ static __attribute__((noinline)) void *malloc_unready(size_t n)
 static __attribute__((noinline)) void free_recorded_slow(void *p, size_t usable)
 {
 	int saved = REC_ERRNO;
-	GUARD_ON();
+	GRW_GUARD_ON();
 	grw_record_free(p, usable, NULL);
-	GUARD_OFF();
+	GRW_GUARD_OFF();
 	REC_ERRNO = saved;
 	grw_real.free(p);
 }
@@ -261,10 +245,10 @@ static ALWAYS_INLINE void *do_realloc(void *p, size_t n,
 	bool had = false;
 	if (p) { /* realloc(NULL, n) is an allocation only */
 		int saved = REC_ERRNO;
-		GUARD_ON();
+		GRW_GUARD_ON();
 		old_usable = grw_record_usable_of(p, grw_real.malloc_usable_size);
 		had = grw_record_free(p, old_usable, &was);
-		GUARD_OFF();
+		GRW_GUARD_OFF();
 		REC_ERRNO = saved;
 	}
 	/* realloc(p, 0) frees p: no padding there, or it would return a block. realloc(NULL, 0)
@@ -635,9 +619,9 @@ static inline void *do_mmap(bool is64, void *a, size_t len, int prot, int flags,
 	void *r = real_fn(a, len, prot, flags, fd, off);
 	if (r != MAP_FAILED && grw_enabled()) {
 		int saved = errno;
-		GUARD_ON();
+		GRW_GUARD_ON();
 		grw_record_mmap(r, len, flags);
-		GUARD_OFF();
+		GRW_GUARD_OFF();
 		errno = saved;
 	}
 	return r;
@@ -664,9 +648,9 @@ int munmap(void *a, size_t len)
 	if (grw_enabled()) {
 		/* Before the real call: once unmapped, another thread may map the same range. */
 		int saved = errno;
-		GUARD_ON();
+		GRW_GUARD_ON();
 		grw_record_munmap(a, len);
-		GUARD_OFF();
+		GRW_GUARD_OFF();
 		errno = saved;
 	}
 	return grw_real.munmap(a, len);
@@ -689,15 +673,15 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		return grw_real.mremap(old, old_len, new_len, flags, new_addr);
 	struct grw_mremap_undo u;
 	int saved = errno;
-	GUARD_ON();
+	GRW_GUARD_ON();
 	grw_record_mremap_begin(old, old_len, flags, &u);
-	GUARD_OFF();
+	GRW_GUARD_OFF();
 	errno = saved;
 	void *r = grw_real.mremap(old, old_len, new_len, flags, new_addr);
 	saved = errno;
-	GUARD_ON();
+	GRW_GUARD_ON();
 	grw_record_mremap_end(&u, r, new_len);
-	GUARD_OFF();
+	GRW_GUARD_OFF();
 	errno = saved;
 	return r;
 }
@@ -724,17 +708,17 @@ int dlclose(void *handle)
 	if (on) {
 		/* Write the module map and the pending sites while the library is still mapped. */
 		int saved = errno;
-		GUARD_ON();
+		GRW_GUARD_ON();
 		grw_writer_before_dlclose();
-		GUARD_OFF();
+		GRW_GUARD_OFF();
 		errno = saved;
 	}
 	int r = grw_real.dlclose(handle);
 	int saved = errno;
 	if (on) {
-		GUARD_ON();
+		GRW_GUARD_ON();
 		grw_unwind_flush();
-		GUARD_OFF();
+		GRW_GUARD_OFF();
 	}
 	errno = saved;
 	return r;
@@ -748,9 +732,9 @@ static void before_exec(void)
 	if (grw_in_growth || !grw_enabled())
 		return;
 	int saved = errno;
-	GUARD_ON();
+	GRW_GUARD_ON();
 	grw_writer_before_exec();
-	GUARD_OFF();
+	GRW_GUARD_OFF();
 	errno = saved;
 }
 
@@ -813,9 +797,9 @@ static int exec_list(enum list_kind kind, const char *path, const char *arg, va_
 	char **argv = stackv;
 	size_t bytes = (argc + 1) * sizeof *argv;
 	if (argc + 1 > sizeof stackv / sizeof stackv[0]) {
-		GUARD_ON();
+		GRW_GUARD_ON();
 		argv = grw_ialloc(bytes);
-		GUARD_OFF();
+		GRW_GUARD_OFF();
 		if (!argv) {
 			errno = E2BIG;
 			return -1;
@@ -832,9 +816,9 @@ static int exec_list(enum list_kind kind, const char *path, const char *arg, va_
 				      : grw_real.execve(path, argv, envp);
 	int saved = errno;
 	if (argv != stackv) {
-		GUARD_ON();
+		GRW_GUARD_ON();
 		grw_ifree(argv, bytes);
-		GUARD_OFF();
+		GRW_GUARD_OFF();
 	}
 	errno = saved;
 	return r;

@@ -372,16 +372,13 @@ int grw_record_free_fast(void *p, size_t usable)
 		trailer_clear(p, usable);
 		return 1;
 	}
-	/* The guard, as ENTER_CAPTURE sets it: the fences keep the counter's load and store
-	 * inside it, so that a signal handler's free in between passes through instead of
-	 * losing this one's count. */
-	grw_in_growth = 1;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* The guard: a signal handler's free in between passes through instead of losing this
+	 * one's count. */
+	GRW_GUARD_ON();
 	bool done = grw_counters_free1_fast(site, size);
 	if (done)
 		trailer_clear(p, usable);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	grw_in_growth = 0;
+	GRW_GUARD_OFF();
 	return done;
 }
 

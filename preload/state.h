@@ -36,6 +36,20 @@ extern __thread int grw_in_growth __attribute__((tls_model("initial-exec")));
  * and cannot change it. */
 extern __thread const void *grw_entry_frame __attribute__((tls_model("initial-exec")));
 
+/* Sets and clears the guard around growth's own work. The signal fences keep growth's loads and
+ * stores between them whatever the compiler inlines across translation units, so that a signal
+ * handler's call in between passes through (and cannot, say, lose a counter's update). */
+#define GRW_GUARD_ON()                                                                     \
+	do {                                                                               \
+		grw_in_growth = 1;                                                         \
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                   \
+	} while (0)
+#define GRW_GUARD_OFF()                                                                    \
+	do {                                                                               \
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                   \
+		grw_in_growth = 0;                                                         \
+	} while (0)
+
 /* errno's offset from the thread pointer (x86-64: %fs), the same in every thread: glibc's errno
  * is in the static TLS block, which every thread's thread pointer addresses alike. Set by init
  * before it enables recording; the acquire load in grw_enabled() orders its reads after that
