@@ -23,6 +23,7 @@
 #include "bootstrap.h"
 #include "config.h"
 #include "counters.h"
+#include "log.h"
 #include "sites.h"
 #include "state.h"
 #include "unwind.h"
@@ -197,6 +198,45 @@ void grw_record_reserve_filter(void)
 		size_t at = off < GRW_ARENA_BYTES ? off : GRW_ARENA_BYTES - 1;
 		filter_add(grw_arena + at);
 	}
+}
+
+unsigned char grw_usable_via;
+
+/* One probe block: whether the header's answer is the allocator's own. Freed either way. */
+static bool usable_agrees(void *p)
+{
+	if (!p)
+		return true; /* nothing to compare (out of memory at init): the others decide */
+	bool same = grw_usable_from_header(p) == grw_real.malloc_usable_size(p);
+	grw_real.free(p);
+	return same;
+}
+
+void grw_record_probe_usable(void)
+{
+	grw_usable_via = GRW_USABLE_NONE;
+	if (!grw_cfg.trailer)
+		return;
+	grw_usable_via = GRW_USABLE_CALL;
+	if (!grw_real.malloc || !grw_real.free || !grw_real.malloc_usable_size)
+		return;
+	/* Every size class edge of glibc's chunks up to a few hundred bytes, larger bins, and
+	 * blocks of their own mapping (128 KiB and up, glibc's default threshold); aligned blocks
+	 * too, which are carved out of larger chunks. */
+	static const size_t sizes[] = {0,    1,    7,     8,     9,      15,     16,     17,
+				       23,   24,   25,    31,    32,     33,     40,     41,
+				       100,  255,  256,   1000,  4095,   4096,   65535,  65536,
+				       65544, 131072, 262144, 1048576};
+	bool same = true;
+	for (size_t i = 0; same && i < sizeof sizes / sizeof *sizes; i++)
+		same = usable_agrees(grw_real.malloc(sizes[i]));
+	static const size_t al[][2] = {{32, 24}, {64, 100}, {4096, 5000}, {4096, 200000}};
+	for (size_t i = 0; same && grw_real.memalign && i < sizeof al / sizeof *al; i++)
+		same = usable_agrees(grw_real.memalign(al[i][0], al[i][1]));
+	if (same)
+		grw_usable_via = GRW_USABLE_HEADER;
+	grw_log(GRW_LOG_DEBUG, "block sizes for trailers: %s",
+		same ? "from glibc's chunk headers" : "by malloc_usable_size (not glibc's layout)");
 }
 
 static inline bool sampled_mode(void)

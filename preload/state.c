@@ -119,6 +119,7 @@ static void init(void)
 		grw_log(GRW_LOG_INFO, "GROWTH_DISABLE is set; passing everything through");
 		goto out;
 	}
+	grw_record_probe_usable();
 	unsigned long pg = getauxval(AT_PAGESZ);
 	if (pg)
 		grw_page_size = pg;

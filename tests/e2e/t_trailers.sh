@@ -5,8 +5,11 @@
 # 0 bytes, and frees blocks growth never saw (glibc's __libc_malloc). Its output is unchanged and
 # every function holds exactly the bytes it kept, with GROWTH_TRAILER=1 (the default) and with
 # GROWTH_TRAILER=0 (address map only), and no site ever shows more frees than allocations.
+# growth reads a block's size from glibc's chunk header only where a probe at init found that
+# layout: behind an allocator laid out otherwise (otheralloc.so, preloaded after growth) it asks
+# malloc_usable_size, and leaks are still exact.
 . "$(dirname "$0")/lib.sh"
-need "$PROGS/trailers"
+need "$PROGS/trailers" "$PROGS/leaker" "$PROGS/otheralloc.so"
 
 expected='trailers: kept 302900 bytes'
 [ "$("$PROGS/trailers")" = "$expected" ] || fail "trailers alone does not print '$expected'"
@@ -36,5 +39,31 @@ for mode in 1 0; do
 	json_check "$rep" 'len(within("free_foreign")) == 0' "$m blocks growth never saw have no site"
 	json_check "$rep" 'all(s["frees"] <= s["allocs"] and s["live_bytes_end"] >= 0 for s in sites)' \
 		"$m no site has more frees than allocations"
+done
+
+msg_hdr="block sizes for trailers: from glibc's chunk headers"
+msg_call="block sizes for trailers: by malloc_usable_size (not glibc's layout)"
+d=$TMP/glibc
+mkdir -p "$d"
+GROWTH_LOG=debug preload "$d/t.%p.zst" "$PROGS/leaker" malloc >"$d/out" 2>"$d/err" ||
+	{ cat "$d/err"; fail "leaker malloc failed under growth"; }
+grep -qF "$msg_hdr" "$d/err" || { cat "$d/err"; fail "glibc's layout was not recognised"; }
+for kind in malloc calloc realloc memalign; do
+	d=$TMP/other-$kind
+	mkdir -p "$d"
+	want=$(LD_PRELOAD=$PROGS/otheralloc.so "$PROGS/leaker" "$kind") ||
+		fail "leaker $kind fails on otheralloc.so alone"
+	GROWTH_LOG=debug GROWTH_OUTPUT="$d/t.%p.zst" LD_PRELOAD="$LIBGROWTH $PROGS/otheralloc.so" \
+		"$PROGS/leaker" "$kind" >"$d/out" 2>"$d/err"
+	rc=$?
+	[ $rc -eq 0 ] || { cat "$d/err"; fail "leaker $kind exited $rc behind growth on otheralloc.so"; }
+	[ "$(cat "$d/out")" = "$want" ] || fail "otheralloc.so: growth changed leaker $kind's output: $(cat "$d/out")"
+	grep -qF "$msg_call" "$d/err" || { cat "$d/err"; fail "otheralloc.so: growth did not fall back to malloc_usable_size"; }
+	bytes=${want##*leaked }
+	bytes=${bytes%% bytes*}
+	only_trace "$d"
+	report_json "$trace" "$d/report.json"
+	json_check "$d/report.json" 'live("leak_with_'"$kind"'") == '"$bytes" \
+		"otheralloc.so: leak_with_$kind holds the $bytes bytes leaked"
 done
 pass
