@@ -7,6 +7,7 @@
  * inside the object that _dl_find_object returned.
  */
 #include "cfi_unwind.h"
+#include "compiler.h"
 #include "stackhash.h"
 
 #include <dlfcn.h>
@@ -441,9 +442,8 @@ static uint64_t compute_rule(uintptr_t ra)
 	return rule_pack(RULE_OK, s.cfa_reg, (int)s.rbp_off, (int32_t)s.cfa_off);
 }
 
-/* The walk's steps are forced inline: the two instances of walk() (the lean one and the
- * general one) make grw_cfi_backtrace large enough that gcc would otherwise call them. */
-#define ALWAYS_INLINE inline __attribute__((always_inline))
+/* The walk's steps are forced inline (ALWAYS_INLINE): the two instances of walk() (the lean one
+ * and the general one) make grw_cfi_backtrace large enough that gcc would otherwise call them. */
 
 /* ---- the walk -------------------------------------------------------------------------------- */
 

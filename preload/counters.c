@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "compiler.h"
 #include "ialloc.h"
 #include "state.h"
 #include "unwind.h"
@@ -154,7 +155,7 @@ static inline void shared_add(uint64_t *p, uint64_t d)
 		__atomic_fetch_add(p, d, __ATOMIC_RELAXED);
 }
 
-static inline __attribute__((always_inline)) void add(struct grw_tblock *b, uint32_t site,
+static ALWAYS_INLINE void add(struct grw_tblock *b, uint32_t site,
 						     uint64_t allocs, uint64_t frees,
 						     uint64_t alloc_bytes, uint64_t freed_bytes)
 {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bootstrap.h"
+#include "compiler.h"
 #include "ialloc.h"
 #include "hooks_list.h"
 #include "record.h"
@@ -56,8 +57,6 @@ GRW_HOOKS(X)
 		grw_entry_frame = NULL;                                                    \
 		GRW_GUARD_OFF();                                                           \
 	} while (0)
-
-#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* errno in the recording paths of malloc, free and realloc, which run only once init has
  * enabled recording: read and written at its offset from the thread pointer (state.h),

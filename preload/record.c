@@ -21,6 +21,7 @@
 
 #include "addrmap.h"
 #include "bootstrap.h"
+#include "compiler.h"
 #include "config.h"
 #include "counters.h"
 #include "log.h"
@@ -38,7 +39,7 @@ static inline void maybe_start_writer(void)
 
 /* The site of the current stack, or -1 when it cannot be interned. Inline: a function level
  * less on every allocation. */
-static inline __attribute__((always_inline)) int64_t current_site(struct grw_tblock *tb, uint32_t kind)
+static ALWAYS_INLINE int64_t current_site(struct grw_tblock *tb, uint32_t kind)
 {
 	uintptr_t frames[GRW_MAX_DEPTH];
 	struct grw_stack_key key;

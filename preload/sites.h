@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "compiler.h"
 #include "stackhash.h"
 #include "trace_format.h"
 
@@ -63,7 +64,7 @@ int grw_sites_intern_miss(struct grw_site_cache *cache, uint32_t kind, const uin
  * every frame with the site's: that compare read 256 bytes of a shared record per allocation
  * (11% of cxxbench's cycles). Two distinct stacks of one thread must agree on 96 bits to be
  * confused, about 2^-64 per pair; the index compares in full. */
-static inline __attribute__((always_inline)) int
+static ALWAYS_INLINE int
 grw_sites_intern(struct grw_site_cache *cache, uint32_t kind, const uintptr_t *frames,
 		 uint32_t depth, const uint64_t *key, uint32_t *id)
 {
