@@ -7,8 +7,10 @@
  * built without frame pointers). It allocates at the leaf and at every 37th level on the way
  * back. This drives the walker's reuse of the previous walk through its rare paths: stacks
  * deeper than the walk it keeps (80 frames), walks cut by the depth cap, and walks that go on
- * past a kept walk that was cut.
- * Usage: deepstack [ROUNDS=2000]
+ * past a kept walk that was cut. With `leaf`, it allocates at the leaf only: every walk is a
+ * deep one that shares few frames with the last, whatever the compiler's frame layout, so the
+ * walker walks plain (cfi_unwind.c).
+ * Usage: deepstack [ROUNDS=2000 [leaf]]
  */
 #include <alloca.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 
 static void *volatile sink[64];
 static unsigned seed = 12345;
+static int leaf_only;
 
 static unsigned rnd(void)
 {
@@ -44,7 +47,7 @@ NOINLINE static void touch(int depth, int round)
 NOINLINE static int with_fp(int depth, int round)
 {
 	int r = down(depth - 1, round);
-	if (depth % 37 == 0)
+	if (depth % 37 == 0 && !leaf_only)
 		touch(depth, round);
 	return r + 1;
 }
@@ -52,7 +55,7 @@ NOINLINE static int with_fp(int depth, int round)
 NO_FP NOINLINE static int without_fp(int depth, int round)
 {
 	int r = down(depth - 1, round);
-	if (depth % 37 == 0)
+	if (depth % 37 == 0 && !leaf_only)
 		touch(depth, round);
 	return r + 1;
 }
@@ -62,7 +65,7 @@ NO_FP NOINLINE static int with_alloca(int depth, int round)
 	char *pad = alloca(16 + (size_t)(depth % 64));
 	memset(pad, depth, 16);
 	int r = down(depth - 1, round);
-	if (depth % 37 == 0)
+	if (depth % 37 == 0 && !leaf_only)
 		touch(depth, round);
 	return r + pad[depth % 16];
 }
@@ -83,6 +86,7 @@ static int down(int depth, int round)
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 2000;
+	leaf_only = argc > 2 && strcmp(argv[2], "leaf") == 0;
 	long sum = 0;
 	for (int round = 0; round < rounds; round++)
 		sum += down(1 + (int)(rnd() % 300), round);
