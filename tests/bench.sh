@@ -6,13 +6,13 @@
 # minute of profiled run. docs/performance.md explains the method and the numbers.
 #
 # Environment: BENCH_SRC (default ../shared/bench), BENCH_LIB (default build/libgrowth.so),
-# BENCH_PAIRS (default 3),
+# BENCH_PAIRS (default 5),
 # BENCH_WORKLOADS (default: the six of docs/performance.md), BENCH_SAMPLE (default 512K),
 # BENCH_MODES (default "exact sampled"), BENCH_OUT (TSV summary, default build/bench/results.tsv).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PAIRS=${BENCH_PAIRS:-3}
+PAIRS=${BENCH_PAIRS:-5}
 . "$ROOT/tests/bench-setup.sh"
 OUT=${BENCH_OUT:-$DST/results.tsv}
 
