@@ -16,6 +16,8 @@
  */
 #include "record.h"
 
+#include <dlfcn.h>
+#include <gnu/libc-version.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -203,14 +205,67 @@ void grw_record_reserve_filter(void)
 
 unsigned char grw_usable_via;
 
-/* One probe block: whether the header's answer is the allocator's own. Freed either way. */
-static bool usable_agrees(void *p)
+/* One probe block: whether the header's answer is the allocator's own. Freed either way.
+ * *compared counts the blocks actually compared (an allocation may fail at init). */
+static bool usable_agrees(void *p, unsigned *compared)
 {
 	if (!p)
-		return true; /* nothing to compare (out of memory at init): the others decide */
+		return true; /* nothing to compare: the others decide */
 	bool same = grw_usable_from_header(p) == grw_real.malloc_usable_size(p);
 	grw_real.free(p);
+	++*compared;
 	return same;
+}
+
+/* Whether every allocation function behind growth is glibc's own, in libc.so.6: only then may
+ * the probe read the word below a block (another allocator may keep a guard page there), and
+ * only then does one layout hold for every block (an allocator may replace calloc alone). */
+static bool allocator_is_glibc(void)
+{
+	Dl_info di;
+	if (!dladdr((void *)gnu_get_libc_version, &di) || !di.dli_fbase)
+		return false;
+	const void *libc = di.dli_fbase;
+	const void *fns[] = {(void *)grw_real.malloc,	      (void *)grw_real.free,
+			     (void *)grw_real.calloc,	      (void *)grw_real.realloc,
+			     (void *)grw_real.reallocarray,   (void *)grw_real.memalign,
+			     (void *)grw_real.aligned_alloc,  (void *)grw_real.posix_memalign,
+			     (void *)grw_real.valloc,	      (void *)grw_real.pvalloc,
+			     (void *)grw_real.malloc_usable_size};
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+		if (fns[i] && (!dladdr(fns[i], &di) || di.dli_fbase != libc))
+			return false;
+	return grw_real.malloc && grw_real.free && grw_real.malloc_usable_size;
+}
+
+/* Why block sizes cannot be read from glibc's chunk headers here, or NULL when the probe finds
+ * they can. */
+static const char *header_unusable(void)
+{
+#ifndef __x86_64__
+	/* Elsewhere glibc may tag pointers (aarch64's memory tagging), and a plain read of the
+	 * header through a tagged pointer faults; the layout was measured on x86-64 only. */
+	return "chunk headers are read on x86-64 only";
+#endif
+	if (!allocator_is_glibc())
+		return "the allocator behind growth is not glibc's";
+	/* Every size class edge of glibc's chunks up to a few hundred bytes, larger bins, aligned
+	 * blocks (carved out of larger chunks), and blocks of their own mapping. Those are over
+	 * 32 MiB, glibc's DEFAULT_MMAP_THRESHOLD_MAX: freeing a mapped block below it would raise
+	 * glibc's mmap and trim thresholds for the rest of the run, changing how the program's
+	 * memory behaves. Of their pages only the header's is touched. */
+	static const size_t sizes[] = {0,  1,  7,  8,	 9,    15,   16,   17,	 23,	24,    25,
+				       31, 32, 33, 40,	 41,   100,  255,  256,	 1000,	4095,  4096,
+				       65535, 65536, 65544, 33u << 20};
+	static const size_t al[][2] = {{32, 24}, {64, 100}, {4096, 5000}, {4096, 33u << 20}};
+	unsigned compared = 0;
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+		if (!usable_agrees(grw_real.malloc(sizes[i]), &compared))
+			return "not glibc's layout";
+	for (size_t i = 0; grw_real.memalign && i < sizeof al / sizeof *al; i++)
+		if (!usable_agrees(grw_real.memalign(al[i][0], al[i][1]), &compared))
+			return "not glibc's layout";
+	return compared ? NULL : "no probe block could be allocated";
 }
 
 void grw_record_probe_usable(void)
@@ -218,26 +273,12 @@ void grw_record_probe_usable(void)
 	grw_usable_via = GRW_USABLE_NONE;
 	if (!grw_cfg.trailer)
 		return;
-	grw_usable_via = GRW_USABLE_CALL;
-	if (!grw_real.malloc || !grw_real.free || !grw_real.malloc_usable_size)
-		return;
-	/* Every size class edge of glibc's chunks up to a few hundred bytes, larger bins, and
-	 * blocks of their own mapping (128 KiB and up, glibc's default threshold); aligned blocks
-	 * too, which are carved out of larger chunks. */
-	static const size_t sizes[] = {0,    1,    7,     8,     9,      15,     16,     17,
-				       23,   24,   25,    31,    32,     33,     40,     41,
-				       100,  255,  256,   1000,  4095,   4096,   65535,  65536,
-				       65544, 131072, 262144, 1048576};
-	bool same = true;
-	for (size_t i = 0; same && i < sizeof sizes / sizeof *sizes; i++)
-		same = usable_agrees(grw_real.malloc(sizes[i]));
-	static const size_t al[][2] = {{32, 24}, {64, 100}, {4096, 5000}, {4096, 200000}};
-	for (size_t i = 0; same && grw_real.memalign && i < sizeof al / sizeof *al; i++)
-		same = usable_agrees(grw_real.memalign(al[i][0], al[i][1]));
-	if (same)
-		grw_usable_via = GRW_USABLE_HEADER;
-	grw_log(GRW_LOG_DEBUG, "block sizes for trailers: %s",
-		same ? "from glibc's chunk headers" : "by malloc_usable_size (not glibc's layout)");
+	const char *why = header_unusable();
+	grw_usable_via = why ? GRW_USABLE_CALL : GRW_USABLE_HEADER;
+	if (why)
+		grw_log(GRW_LOG_DEBUG, "block sizes for trailers: by malloc_usable_size (%s)", why);
+	else
+		grw_log(GRW_LOG_DEBUG, "block sizes for trailers: from glibc's chunk headers");
 }
 
 static inline bool sampled_mode(void)

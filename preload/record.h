@@ -43,9 +43,10 @@ static inline size_t grw_record_pad(size_t n)
  * bytes of header, or 16 for a chunk of its own mapping (flag 2). Inline, that is five
  * instructions instead of a call of ~13 (two per allocation and free: 3% of growth's
  * instructions on python-malloc), and the word is in the line that the allocator's own call
- * just touched. It is used only where a probe at init found it equal to malloc_usable_size
- * for every size and alignment tried: any other allocator behind growth (jemalloc preloaded
- * after it, glibc's malloc-check) keeps the call.
+ * just touched. It is used only on x86-64, where every allocation function behind growth is
+ * libc.so.6's and a probe at init found it equal to malloc_usable_size for every size and
+ * alignment tried: any other allocator behind growth (jemalloc linked or preloaded after it)
+ * keeps the call, and its blocks are never read below.
  */
 enum { GRW_USABLE_NONE = 0, GRW_USABLE_CALL = 1, GRW_USABLE_HEADER = 2 };
 extern unsigned char grw_usable_via;

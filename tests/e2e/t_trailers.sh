@@ -7,9 +7,10 @@
 # GROWTH_TRAILER=0 (address map only), and no site ever shows more frees than allocations.
 # growth reads a block's size from glibc's chunk header only where a probe at init found that
 # layout: behind an allocator laid out otherwise (otheralloc.so, preloaded after growth) it asks
-# malloc_usable_size, and leaks are still exact.
+# malloc_usable_size, and leaks are still exact (small aligned blocks included). The probe leaves
+# glibc's mmap threshold where it was: a 200000-byte block still gets a mapping of its own.
 . "$(dirname "$0")/lib.sh"
-need "$PROGS/trailers" "$PROGS/leaker" "$PROGS/otheralloc.so"
+need "$PROGS/trailers" "$PROGS/leaker" "$PROGS/otheralloc.so" "$PROGS/mmapthreshold"
 
 expected='trailers: kept 302900 bytes'
 [ "$("$PROGS/trailers")" = "$expected" ] || fail "trailers alone does not print '$expected'"
@@ -42,13 +43,19 @@ for mode in 1 0; do
 done
 
 msg_hdr="block sizes for trailers: from glibc's chunk headers"
-msg_call="block sizes for trailers: by malloc_usable_size (not glibc's layout)"
+msg_call="block sizes for trailers: by malloc_usable_size (the allocator behind growth is not glibc's)"
 d=$TMP/glibc
 mkdir -p "$d"
 GROWTH_LOG=debug preload "$d/t.%p.zst" "$PROGS/leaker" malloc >"$d/out" 2>"$d/err" ||
 	{ cat "$d/err"; fail "leaker malloc failed under growth"; }
 grep -qF "$msg_hdr" "$d/err" || { cat "$d/err"; fail "glibc's layout was not recognised"; }
-for kind in malloc calloc realloc memalign; do
+want=$("$PROGS/mmapthreshold")
+[ "$want" = "malloc(200000): own mapping" ] || fail "mmapthreshold alone prints '$want'"
+d=$TMP/threshold
+mkdir -p "$d"
+got=$(preload "$d/t.%p.zst" "$PROGS/mmapthreshold") || fail "mmapthreshold failed under growth"
+[ "$got" = "$want" ] || fail "growth moved glibc's mmap threshold: '$got' instead of '$want'"
+for kind in malloc calloc realloc realloc_null memalign posix_memalign aligned_alloc; do
 	d=$TMP/other-$kind
 	mkdir -p "$d"
 	want=$(LD_PRELOAD=$PROGS/otheralloc.so "$PROGS/leaker" "$kind") ||

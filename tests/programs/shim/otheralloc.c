@@ -77,6 +77,16 @@ void *realloc(void *p, size_t n)
 	return put(__libc_realloc((char *)p - HDR, n + HDR), HDR, n);
 }
 
+void *reallocarray(void *p, size_t a, size_t b)
+{
+	size_t n;
+	if (__builtin_mul_overflow(a, b, &n)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, n);
+}
+
 void *memalign(size_t al, size_t n)
 {
 	if (al < HDR)
