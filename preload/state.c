@@ -50,7 +50,7 @@ void grw_state_disable(void)
 /* ------------------------------------------------------------------------------------------ */
 /* Fork: our locks must not be held by a thread that does not exist in the child. */
 
-static void fork_prepare(void)
+static void fork_prepare_body(void)
 {
 	int st = __atomic_load_n(&grw_state, __ATOMIC_ACQUIRE);
 	fork_locked = st == GRW_ST_ENABLED || st == GRW_ST_DISABLED;
@@ -66,7 +66,14 @@ static void fork_prepare(void)
 	grw_ialloc_lock();
 }
 
-static void fork_parent(void)
+static void fork_prepare(void)
+{
+	int saved = errno;
+	fork_prepare_body();
+	errno = saved;
+}
+
+static void fork_parent_body(void)
 {
 	if (fork_locked) {
 		grw_ialloc_unlock();
@@ -78,7 +85,14 @@ static void fork_parent(void)
 	grw_in_growth = fork_saved_guard;
 }
 
-static void fork_child(void)
+static void fork_parent(void)
+{
+	int saved = errno;
+	fork_parent_body();
+	errno = saved;
+}
+
+static void fork_child_body(void)
 {
 	if (fork_locked) {
 		grw_ialloc_reinit();
@@ -89,6 +103,13 @@ static void fork_child(void)
 		grw_writer_child();
 	}
 	grw_in_growth = fork_saved_guard;
+}
+
+static void fork_child(void)
+{
+	int saved = errno;
+	fork_child_body();
+	errno = saved;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -158,12 +179,18 @@ static void fini(void)
 	grw_in_growth = saved_guard;
 }
 
+/* The program sees errno as without growth: 0 at main (C11 7.5), and unchanged by fork's
+ * handlers and by exit (init opens files that need not exist, fork_child starts a trace). */
 __attribute__((constructor(101))) static void grw_ctor(void)
 {
+	int saved = errno;
 	init();
+	errno = saved;
 }
 
 __attribute__((destructor(101))) static void grw_dtor(void)
 {
+	int saved = errno;
 	fini();
+	errno = saved;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -63,6 +64,8 @@ static void *errno_thread(void *arg)
 
 int main(void)
 {
+	/* C11 7.5: errno is 0 at program startup; growth's constructor must not leave its own. */
+	printf("errno at main: %d\n", errno);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	void *p = NULL, *q = NULL;
 	int rc = 0;
@@ -146,5 +149,20 @@ int main(void)
 	show("a thread's malloc/free keep its errno", prc == 0 && (intptr_t)thread_errno == THREAD_MARK,
 	     (int)(intptr_t)thread_errno);
 	show("and leave the main thread's alone", errno == MARK, errno);
+
+	/* fork: errno in the child and in the parent is what it was before the call (growth's fork
+	 * handlers start a new trace in the child). */
+	fflush(stdout);
+	errno = MARK;
+	pid_t pid = fork();
+	if (pid == 0) {
+		show("fork keeps errno in the child", errno == MARK, errno);
+		fflush(stdout);
+		_exit(0);
+	}
+	int fork_errno = errno, status = 0;
+	if (pid > 0) /* the child's line first */
+		waitpid(pid, &status, 0);
+	show("fork keeps errno in the parent", pid > 0 && fork_errno == MARK, fork_errno);
 	return 0;
 }
