@@ -18,6 +18,7 @@
 
 #include <dlfcn.h>
 #include <gnu/libc-version.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -219,7 +220,9 @@ static bool usable_agrees(void *p, unsigned *compared)
 
 /* Whether every allocation function behind growth is glibc's own, in libc.so.6: only then may
  * the probe read the word below a block (another allocator may keep a guard page there), and
- * only then does one layout hold for every block (an allocator may replace calloc alone). */
+ * only then do the blocks growth forwards get glibc's layout (an allocator may replace calloc
+ * alone). An allocator in front of growth (the executable's own malloc, or one preloaded
+ * before it) is not seen here; growth then sees only the calls it leaves to glibc. */
 static bool allocator_is_glibc(void)
 {
 	Dl_info di;
@@ -238,6 +241,8 @@ static bool allocator_is_glibc(void)
 	return grw_real.malloc && grw_real.free && grw_real.malloc_usable_size;
 }
 
+#define GRW_PROBE_MAPPED (33u << 20) /* over glibc's DEFAULT_MMAP_THRESHOLD_MAX, 32 MiB */
+
 /* Why block sizes cannot be read from glibc's chunk headers here, or NULL when the probe finds
  * they can. */
 static const char *header_unusable(void)
@@ -253,17 +258,23 @@ static const char *header_unusable(void)
 	 * blocks (carved out of larger chunks), and blocks of their own mapping. Those are over
 	 * 32 MiB, glibc's DEFAULT_MMAP_THRESHOLD_MAX: freeing a mapped block below it would raise
 	 * glibc's mmap and trim thresholds for the rest of the run, changing how the program's
-	 * memory behaves. Of their pages only the header's is touched. */
+	 * memory behaves. Of their pages only the header's is touched, unless glibc fills new
+	 * blocks (MALLOC_PERTURB_, glibc.malloc.perturb): then they are left out, or each would
+	 * make 33 MiB resident at start-up. */
 	static const size_t sizes[] = {0,  1,  7,  8,	 9,    15,   16,   17,	 23,	24,    25,
 				       31, 32, 33, 40,	 41,   100,  255,  256,	 1000,	4095,  4096,
-				       65535, 65536, 65544, 33u << 20};
-	static const size_t al[][2] = {{32, 24}, {64, 100}, {4096, 5000}, {4096, 33u << 20}};
+				       65535, 65536, 65544, GRW_PROBE_MAPPED};
+	static const size_t al[][2] = {{32, 24}, {64, 100}, {4096, 5000}, {4096, GRW_PROBE_MAPPED}};
+	const char *tunables = getenv("GLIBC_TUNABLES");
+	bool fills = getenv("MALLOC_PERTURB_") || (tunables && strstr(tunables, "perturb"));
 	unsigned compared = 0;
 	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
-		if (!usable_agrees(grw_real.malloc(sizes[i]), &compared))
+		if ((!fills || sizes[i] < GRW_PROBE_MAPPED) &&
+		    !usable_agrees(grw_real.malloc(sizes[i]), &compared))
 			return "not glibc's layout";
 	for (size_t i = 0; grw_real.memalign && i < sizeof al / sizeof *al; i++)
-		if (!usable_agrees(grw_real.memalign(al[i][0], al[i][1]), &compared))
+		if ((!fills || al[i][1] < GRW_PROBE_MAPPED) &&
+		    !usable_agrees(grw_real.memalign(al[i][0], al[i][1]), &compared))
 			return "not glibc's layout";
 	return compared ? NULL : "no probe block could be allocated";
 }

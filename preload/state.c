@@ -180,7 +180,8 @@ static void fini(void)
 }
 
 /* The program sees errno as without growth: 0 at main (C11 7.5), and unchanged by fork's
- * handlers and by exit (init opens files that need not exist, fork_child starts a trace). */
+ * handlers and by exit (init opens files that need not exist; the fork handlers take and
+ * reset growth's locks and state). */
 __attribute__((constructor(101))) static void grw_ctor(void)
 {
 	int saved = errno;
