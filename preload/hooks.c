@@ -76,7 +76,7 @@ static ALWAYS_INLINE void *record(void *p, size_t n, size_t pad)
 {
 	int saved = REC_ERRNO;
 	ENTER_CAPTURE();
-	grw_record_alloc(p, n, pad ? grw_record_usable_padded(p, grw_real.malloc_usable_size) : 0);
+	grw_record_alloc(p, n, pad ? grw_record_usable_of(p, grw_real.malloc_usable_size) : 0);
 	LEAVE_CAPTURE();
 	REC_ERRNO = saved;
 	return p;
@@ -257,7 +257,7 @@ static ALWAYS_INLINE void *do_realloc(void *p, size_t n,
 	int saved = REC_ERRNO;
 	ENTER_CAPTURE();
 	if (r)
-		grw_record_alloc(r, n, pad ? grw_record_usable_padded(r, grw_real.malloc_usable_size) : 0);
+		grw_record_alloc(r, n, pad ? grw_record_usable_of(r, grw_real.malloc_usable_size) : 0);
 	else if (had && n != 0)
 		grw_record_unfree(p, old_usable, &was); /* failed: p is still live */
 	/* r == NULL with n == 0: glibc freed p, as recorded */

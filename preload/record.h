@@ -58,20 +58,13 @@ static inline size_t grw_usable_from_header(const void *p)
 }
 
 /* The allocator's usable size of a live block p when trailers may be in use, else 0: what
- * grw_record_free and grw_record_unfree take. usable_fn is the real malloc_usable_size. */
+ * grw_record_free and grw_record_unfree take, and grw_record_alloc for a block just padded.
+ * usable_fn is the real malloc_usable_size. */
 static inline size_t grw_record_usable_of(void *p, size_t (*usable_fn)(void *))
 {
 	if (__builtin_expect(grw_usable_via == GRW_USABLE_HEADER, 1))
 		return grw_usable_from_header(p);
 	return grw_usable_via ? usable_fn(p) : 0;
-}
-
-/* The same for a block just padded by grw_record_pad (so trailers are on). */
-static inline size_t grw_record_usable_padded(void *p, size_t (*usable_fn)(void *))
-{
-	if (__builtin_expect(grw_usable_via == GRW_USABLE_HEADER, 1))
-		return grw_usable_from_header(p);
-	return usable_fn(p);
 }
 
 /* Sets grw_usable_via from grw_cfg.trailer and a probe of the real allocator. Call from init,

@@ -50,31 +50,28 @@ void grw_state_disable(void)
 /* ------------------------------------------------------------------------------------------ */
 /* Fork: our locks must not be held by a thread that does not exist in the child. */
 
-static void fork_prepare_body(void)
+/* errno is put back by each handler: see grw_ctor. */
+static void fork_prepare(void)
 {
+	int saved = errno;
 	int st = __atomic_load_n(&grw_state, __ATOMIC_ACQUIRE);
 	fork_locked = st == GRW_ST_ENABLED || st == GRW_ST_DISABLED;
 	fork_saved_guard = grw_in_growth;
 	/* Mallocs by later prepare handlers (and fork itself) must not wait for our locks. */
 	grw_in_growth = 1;
-	if (!fork_locked)
-		return;
-	grw_writer_lock();
-	grw_sites_lock();
-	grw_counters_lock();
-	grw_addrmap_lock();
-	grw_ialloc_lock();
-}
-
-static void fork_prepare(void)
-{
-	int saved = errno;
-	fork_prepare_body();
+	if (fork_locked) {
+		grw_writer_lock();
+		grw_sites_lock();
+		grw_counters_lock();
+		grw_addrmap_lock();
+		grw_ialloc_lock();
+	}
 	errno = saved;
 }
 
-static void fork_parent_body(void)
+static void fork_parent(void)
 {
+	int saved = errno;
 	if (fork_locked) {
 		grw_ialloc_unlock();
 		grw_addrmap_unlock();
@@ -83,17 +80,12 @@ static void fork_parent_body(void)
 		grw_writer_unlock();
 	}
 	grw_in_growth = fork_saved_guard;
-}
-
-static void fork_parent(void)
-{
-	int saved = errno;
-	fork_parent_body();
 	errno = saved;
 }
 
-static void fork_child_body(void)
+static void fork_child(void)
 {
+	int saved = errno;
 	if (fork_locked) {
 		grw_ialloc_reinit();
 		grw_addrmap_reinit();
@@ -103,12 +95,6 @@ static void fork_child_body(void)
 		grw_writer_child();
 	}
 	grw_in_growth = fork_saved_guard;
-}
-
-static void fork_child(void)
-{
-	int saved = errno;
-	fork_child_body();
 	errno = saved;
 }
 
