@@ -151,7 +151,7 @@ int main(void)
 	show("and leave the main thread's alone", errno == MARK, errno);
 
 	/* fork: errno in the child and in the parent is what it was before the call (growth's fork
-	 * handlers start a new trace in the child). */
+	 * handlers take and reset its locks and state around it). */
 	fflush(stdout);
 	errno = MARK;
 	pid_t pid = fork();
